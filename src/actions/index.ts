@@ -1,0 +1,78 @@
+/**
+ * The action registry: exact wire name -> compiled action. To add an action, define it in its
+ * family's file and list it there; every family is listed here once.
+ */
+import { createHash } from 'node:crypto';
+import { ApiError, Errors } from '../errors.js';
+import type { Params } from '../protocol/form.js';
+import { COMMON_PARAMS } from '../protocol/common.js';
+import { rootName } from '../protocol/params.js';
+import aggregators from './aggregators.js';
+import aggregateCompliancePacks from './aggregate-compliance-packs.js';
+import aggregatePackReports from './aggregate-pack-reports.js';
+import { ALL_ACTIONS } from './all-actions.js';
+import type { ActionContext, CompiledAction, Result } from './define.js';
+
+const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports];
+
+export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));
+
+/** The action for a wire name; unknown names and real-but-unemulated ones answer differently. */
+export function lookupAction(name: string): CompiledAction {
+  const action = ACTIONS.get(name);
+  if (action) return action;
+  if (ALL_ACTIONS.has(name)) throw Errors.notImplemented(name);
+  throw Errors.actionNotFound();
+}
+
+export const unknownParameter = (name: string, action: string) =>
+  new ApiError('InvalidParameter', `The parameter ${name} is not supported by ${action}.`, 400);
+
+/** Refuses parameters the action does not have (strict by default: nothing is silently ignored). */
+function checkKnown(action: CompiledAction, params: Params): void {
+  for (const key in params) {
+    if (COMMON_PARAMS.has(key)) continue;
+    if (!action.accepts.has(rootName(key))) throw unknownParameter(key, action.name);
+  }
+}
+
+export const idempotentParameterMismatch = () =>
+  new ApiError('IdempotentParameterMismatch', 'The specified ClientToken was already used with different parameters.', 400);
+
+/** Key-order-independent JSON, so the same parameters always give the same fingerprint. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+function fingerprint(params: Record<string, unknown>): string {
+  const { ClientToken: _token, ...rest } = params;
+  return createHash('sha256').update(canonical(rest)).digest('hex');
+}
+
+/**
+ * Decodes the parameters and runs the handler. Writes run in one transaction, so a failed request
+ * changes nothing. A repeated ClientToken with the same parameters returns the first answer.
+ */
+export function runAction(action: CompiledAction, ctx: ActionContext, raw: Params): Result {
+  checkKnown(action, raw);
+  const params = action.decode(raw) as Record<string, unknown>;
+  if (action.readOnly) return action.handler(ctx, params);
+  return ctx.store.transaction(() => {
+    const token = typeof params.ClientToken === 'string' && params.ClientToken !== '' ? params.ClientToken : undefined;
+    if (token === undefined) return action.handler(ctx, params);
+    const fp = fingerprint(params);
+    const seen = ctx.store.tokens.get(ctx.accountId, action.name, token);
+    if (seen) {
+      if (seen.fingerprint !== fp) throw idempotentParameterMismatch();
+      return JSON.parse(seen.responseJson) as Result;
+    }
+    const result = action.handler(ctx, params);
+    ctx.store.tokens.put({ accountId: ctx.accountId, action: action.name, token, fingerprint: fp, responseJson: JSON.stringify(result), createdAt: ctx.now });
+    return result;
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * Turning the rule specs of a pack request (ConfigRules, a template id, or TemplateContent) into
+ * config rules. Shared by the account-group and single-account pack actions.
+ */
+import { Errors } from '../errors.js';
+import type { CompliancePack, ConfigRule, Scope } from '../store/index.js';
+import type { ActionContext } from './define.js';
+import { field, newId, RISK_LEVELS } from './shared.js';
+
+export const PACK_LIMITS = { rulesPerPack: 200, packsPerOwner: 500 } as const;
+
+/** One rule a pack asks for, before it exists. */
+export interface RuleSpec {
+  configRuleId?: string;
+  managedRuleIdentifier?: string;
+  configRuleName?: string;
+  description?: string;
+  riskLevel?: number;
+  parameters: Record<string, string>;
+}
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw Errors.configRulesInvalid();
+}
+
+/** Reads the ConfigRules parameter ([{ManagedRuleIdentifier|ConfigRuleId, ConfigRuleParameters, ...}]). */
+export function parseRuleSpecs(raw: unknown[]): RuleSpec[] {
+  return raw.map((item) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw Errors.configRulesInvalid();
+    const params: Record<string, string> = {};
+    const list = field(item, 'ConfigRuleParameters');
+    if (list !== undefined && list !== null) {
+      if (!Array.isArray(list)) throw Errors.configRulesInvalid();
+      for (const p of list) {
+        const name = str(field(p, 'ParameterName'));
+        const value = str(field(p, 'ParameterValue'));
+        if (name === undefined && value === undefined) continue;
+        if (name === undefined || name === '' || value === undefined) throw Errors.configRulesInvalid();
+        params[name] = value;
+      }
+    }
+    const risk = field(item, 'RiskLevel');
+    const riskLevel = risk === undefined || risk === null ? undefined : Number(risk);
+    if (riskLevel !== undefined && !RISK_LEVELS.includes(riskLevel as 1 | 2 | 3)) throw Errors.configRulesInvalid();
+    const spec: RuleSpec = {
+      configRuleId: str(field(item, 'ConfigRuleId')) || undefined,
+      managedRuleIdentifier: str(field(item, 'ManagedRuleIdentifier')) || undefined,
+      configRuleName: str(field(item, 'ConfigRuleName')) || undefined,
+      description: str(field(item, 'Description')),
+      riskLevel,
+      parameters: params,
+    };
+    if (!spec.configRuleId && !spec.managedRuleIdentifier) throw Errors.configRulesInvalid();
+    return spec;
+  });
+}
+
+/** Rule specs of a catalog template. */
+export function templateRuleSpecs(ctx: ActionContext, templateId: string): RuleSpec[] {
+  const t = ctx.catalog.template(templateId);
+  if (!t) throw Errors.compliancePackTemplateNotFound();
+  return t.ConfigRules.map((r) => ({
+    managedRuleIdentifier: r.ManagedRuleIdentifier,
+    configRuleName: r.ManagedRuleName,
+    description: r.Description,
+    riskLevel: r.RiskLevel,
+    parameters: Object.fromEntries((r.ConfigRuleParameters ?? []).map((p) => [p.ParameterName, p.ParameterValue])),
+  }));
+}
+
+/** Rule specs of a TemplateContent document ({configRuleTemplates: [{source: {identifier}, ...}]}). */
+export function templateContentSpecs(content: string): RuleSpec[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(content);
+  } catch {
+    throw Errors.invalidParameter('TemplateContent');
+  }
+  const list = field(doc, 'ConfigRuleTemplates');
+  if (!Array.isArray(list)) throw Errors.invalidParameter('TemplateContent');
+  return list.map((t) => {
+    const source = field(t, 'Source');
+    const identifier = field(source, 'Identifier');
+    if (typeof identifier !== 'string') throw Errors.invalidParameter('TemplateContent');
+    const input = field(t, 'InputParameters');
+    const parameters: Record<string, string> = {};
+    if (input && typeof input === 'object') for (const [k, v] of Object.entries(input)) parameters[k] = String(v);
+    const risk = field(t, 'RiskLevel');
+    return {
+      managedRuleIdentifier: identifier,
+      configRuleName: typeof field(t, 'ConfigRuleName') === 'string' ? (field(t, 'ConfigRuleName') as string) : undefined,
+      description: typeof field(t, 'Description') === 'string' ? (field(t, 'Description') as string) : undefined,
+      riskLevel: typeof risk === 'number' ? risk : undefined,
+      parameters,
+    };
+  });
+}
+
+/**
+ * Creates (or, for ConfigRuleId, adopts) the rules of a pack. Managed rules must exist in the
+ * catalog; their parameter defaults fill what the request leaves out, and a required parameter
+ * with neither a value nor a default is an invalid ConfigRules.
+ */
+export function materializeRules(ctx: ActionContext, pack: CompliancePack, specs: RuleSpec[], enabled: boolean): ConfigRule[] {
+  if (specs.length > PACK_LIMITS.rulesPerPack) throw Errors.configRuleExceedMaxRuleCount();
+  const rules: ConfigRule[] = [];
+  for (const spec of specs) {
+    if (spec.configRuleId) {
+      const existing = ctx.store.rules.get(spec.configRuleId);
+      if (!existing || existing.accountId !== ctx.accountId || existing.aggregatorId !== pack.aggregatorId) throw Errors.configRulesInvalid();
+      const adopted = { ...existing, compliancePackId: pack.compliancePackId, modifiedAt: ctx.now };
+      ctx.store.rules.update(adopted);
+      rules.push(adopted);
+      continue;
+    }
+    const managed = ctx.catalog.managedRule(spec.managedRuleIdentifier!);
+    if (!managed) throw Errors.configRulesInvalid();
+    const parameters: Record<string, string> = {};
+    for (const p of managed.parameters) {
+      const v = spec.parameters[p.name] ?? p.defaultValue ?? undefined;
+      if (v === undefined || v === null || v === '') {
+        if (p.required) throw Errors.configRulesInvalid();
+        if (v === undefined || v === null) continue;
+      }
+      parameters[p.name] = v;
+    }
+    for (const [k, v] of Object.entries(spec.parameters)) if (!(k in parameters)) parameters[k] = v;
+    const scope: Scope = { ...pack.scope, resourceTypesScope: managed.resourceTypes };
+    const rule: ConfigRule = {
+      configRuleId: newId(ctx, 'cr'),
+      accountId: ctx.accountId,
+      aggregatorId: pack.aggregatorId,
+      compliancePackId: pack.compliancePackId,
+      name: spec.configRuleName ?? managed.identifier,
+      description: spec.description ?? managed.description,
+      sourceOwner: 'ALIYUN',
+      sourceIdentifier: managed.identifier,
+      riskLevel: spec.riskLevel ?? managed.defaultRiskLevel ?? pack.riskLevel,
+      inputParameters: parameters,
+      scope,
+      triggerTypes: managed.triggerTypes.join(','),
+      maximumExecutionFrequency: managed.maximumExecutionFrequency ?? '',
+      state: enabled ? 'ACTIVE' : 'INACTIVE',
+      createdAt: ctx.now,
+      modifiedAt: ctx.now,
+    };
+    ctx.store.rules.insert(rule);
+    rules.push(rule);
+  }
+  return rules;
+}

@@ -1,0 +1,152 @@
+/**
+ * Business helpers shared by several resource families: ownership checks, paging, tags and the
+ * wire shapes that more than one action returns. Everything here speaks domain (camelCase) in and
+ * wire (PascalCase) out; nothing here knows HTTP.
+ */
+import { ApiError, Errors } from '../errors.js';
+import type { Aggregator, CompliancePack, ConfigRule, Scope, TagPair } from '../store/index.js';
+import type { ActionContext } from './define.js';
+
+// ---- lookups with ownership -----------------------------------------------------------------
+
+/** The caller's aggregator; another account's answers exactly like a missing one. */
+export function ownAggregator(ctx: ActionContext, aggregatorId: string): Aggregator {
+  const agg = ctx.store.aggregators.get(aggregatorId);
+  if (!agg || agg.accountId !== ctx.accountId) throw Errors.aggregatorNotFound();
+  return agg;
+}
+
+/** A compliance pack of the given aggregator ('' = the caller's single-account packs). */
+export function ownPack(ctx: ActionContext, aggregatorId: string, compliancePackId: string): CompliancePack {
+  const pack = ctx.store.packs.get(compliancePackId);
+  if (!pack || pack.accountId !== ctx.accountId || pack.aggregatorId !== aggregatorId) throw Errors.compliancePackNotFound();
+  return pack;
+}
+
+// ---- paging -----------------------------------------------------------------------------------
+
+export const PAGE = { defaultSize: 10, maxSize: 100 } as const;
+
+export function pageWindow(pageNumber = 1, pageSize: number = PAGE.defaultSize): { pageNumber: number; pageSize: number; offset: number } {
+  if (!Number.isInteger(pageNumber) || pageNumber < 1) throw Errors.invalidParameter('PageNumber');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > PAGE.maxSize) throw Errors.invalidParameter('PageSize');
+  return { pageNumber, pageSize, offset: (pageNumber - 1) * pageSize };
+}
+
+export const invalidNextToken = () => new ApiError('Invalid.NextToken.Value', 'The specified NextToken is invalid.', 400);
+
+/**
+ * Opaque NextToken: the position after which the next page starts, bound to the list it came from
+ * (so a token from another list or account is refused, not silently misused).
+ */
+export function encodeNextToken(scope: string, afterSeq: number): string {
+  return Buffer.from(JSON.stringify({ s: scope, a: afterSeq })).toString('base64url');
+}
+export function decodeNextToken(scope: string, token: string | undefined): number {
+  if (token === undefined || token === '') return 0;
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; a?: unknown };
+    if (v.s === scope && typeof v.a === 'number' && Number.isSafeInteger(v.a) && v.a >= 0) return v.a;
+  } catch {
+    // fall through
+  }
+  throw invalidNextToken();
+}
+
+// ---- tags -------------------------------------------------------------------------------------
+
+export const TAG_RESOURCE_TYPES = {
+  aggregator: 'ACS::Config::Aggregator',
+  aggregatePack: 'ACS::Config::AggregateCompliancePack',
+  pack: 'ACS::Config::CompliancePack',
+  aggregateRule: 'ACS::Config::AggregateConfigRule',
+  rule: 'ACS::Config::Rule',
+} as const;
+
+export const invalidTag = () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400);
+
+/** Reads a key in PascalCase or camelCase, as the SDKs and the docs spell JSON-string keys. */
+export function field(obj: unknown, pascal: string): unknown {
+  if (!obj || typeof obj !== 'object') return undefined;
+  const o = obj as Record<string, unknown>;
+  if (pascal in o) return o[pascal];
+  const camel = pascal[0].toLowerCase() + pascal.slice(1);
+  return o[camel];
+}
+
+/** Validates the `Tag` parameter ([{Key, Value}]) of create/list actions. */
+export function parseTags(raw: unknown[] | undefined): { key: string; value: string }[] {
+  if (!raw) return [];
+  if (raw.length > 20) throw invalidTag();
+  const seen = new Set<string>();
+  return raw.map((t) => {
+    const key = field(t, 'Key') ?? field(t, 'TagKey');
+    const value = field(t, 'Value') ?? field(t, 'TagValue') ?? '';
+    if (typeof key !== 'string' || typeof value !== 'string') throw invalidTag();
+    if (key.length < 1 || key.length > 64 || value.length > 128) throw invalidTag();
+    if (/^(aliyun|acs:)/i.test(key) || /^(aliyun|acs:)/i.test(value) || /https?:\/\//i.test(key) || /https?:\/\//i.test(value)) throw invalidTag();
+    if (seen.has(key)) throw invalidTag();
+    seen.add(key);
+    return { key, value };
+  });
+}
+
+export function saveTags(ctx: ActionContext, resourceId: string, resourceType: string, tags: { key: string; value: string }[]): void {
+  for (const t of tags) ctx.store.tags.put({ resourceId, resourceType, accountId: ctx.accountId, key: t.key, value: t.value });
+}
+
+/** Whether a resource carries every tag of a filter. */
+export function hasTags(ctx: ActionContext, resourceId: string, filter: { key: string; value: string }[]): boolean {
+  if (filter.length === 0) return true;
+  const own = new Map(ctx.store.tags.of(resourceId).map((t) => [t.key, t.value]));
+  return filter.every((f) => own.has(f.key) && (f.value === '' || own.get(f.key) === f.value));
+}
+
+export function wireTags(ctx: ActionContext, resourceId: string): { TagKey: string; TagValue: string }[] {
+  return ctx.store.tags.of(resourceId).map((t) => ({ TagKey: t.key, TagValue: t.value }));
+}
+
+// ---- scope ------------------------------------------------------------------------------------
+
+const wirePairs = (pairs: TagPair[] | undefined) => (pairs ?? []).map((t) => ({ TagKey: t.tagKey, TagValue: t.tagValue }));
+
+export function wireScope(s: Scope): Record<string, unknown> {
+  return {
+    ExcludeRegionIdsScope: s.excludeRegionIdsScope ?? '',
+    ExcludeResourceGroupIdsScope: s.excludeResourceGroupIdsScope ?? '',
+    ExcludeResourceIdsScope: s.excludeResourceIdsScope ?? '',
+    ExcludeTagsScope: wirePairs(s.excludeTagsScope),
+    RegionIdsScope: s.regionIdsScope ?? '',
+    ResourceGroupIdsScope: s.resourceGroupIdsScope ?? '',
+    ResourceIdsScope: s.resourceIdsScope ?? '',
+    TagKeyScope: s.tagKeyScope ?? '',
+    TagValueScope: s.tagValueScope ?? '',
+    TagsScope: wirePairs(s.tagsScope),
+  };
+}
+
+/** A pack's rule as GetAggregateCompliancePack / GetCompliancePack list it. */
+export function wirePackRule(ctx: ActionContext, r: ConfigRule): Record<string, unknown> {
+  const managed = ctx.catalog.managedRule(r.sourceIdentifier);
+  const required = new Map((managed?.parameters ?? []).map((p) => [p.name, p.required]));
+  return {
+    ConfigRuleId: r.configRuleId,
+    ConfigRuleName: r.name,
+    ConfigRuleParameters: Object.entries(r.inputParameters).map(([k, v]) => ({ ParameterName: k, ParameterValue: v, Required: required.get(k) ?? false })),
+    Description: r.description,
+    ManagedRuleIdentifier: r.sourceIdentifier,
+    ResourceTypesScope: (r.scope.resourceTypesScope ?? managed?.resourceTypes ?? []).join(','),
+    RiskLevel: r.riskLevel,
+  };
+}
+
+export const RISK_LEVELS = [1, 2, 3] as const;
+export function checkRiskLevel(v: number | undefined, name = 'RiskLevel'): number | undefined {
+  if (v !== undefined && !RISK_LEVELS.includes(v as 1 | 2 | 3)) throw Errors.invalidParameter(name);
+  return v;
+}
+
+/** `prefix-` + 20 lowercase hex characters, the shape of every Config resource id. */
+export function newId(ctx: ActionContext, prefix: 'ca' | 'cp' | 'cr' | 'ct'): string {
+  return `${prefix}-${ctx.ids.hex(20)}`;
+}

@@ -1,0 +1,128 @@
+/**
+ * buildApp(config) -> a fastify instance with everything registered, not yet listening.
+ *
+ * Tiers, in order: external resources (the SQLite store), app services (catalog, clock, ids,
+ * authenticator, fixtures), then routes (RPC, OSS downloads, control plane). Resources close in
+ * onClose. Tests build an app on ':memory:' with a fixed clock and ids and use inject().
+ */
+import formbody from '@fastify/formbody';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Services } from './actions/define.js';
+import { Authenticator } from './auth/index.js';
+import { bundledCatalog, type Catalog } from './catalog.js';
+import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
+import { resolveConfig, type Config } from './config.js';
+import { Errors, type ApiError } from './errors.js';
+import { FormBody } from './protocol/form.js';
+import { errorReply } from './protocol/serialize.js';
+import { emulatorRoutes } from './routes/emulator.js';
+import { ossRoutes } from './routes/oss.js';
+import { rpcRoutes } from './routes/rpc.js';
+import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
+import { Store } from './store/index.js';
+
+export interface AppOptions {
+  config?: Partial<Config>;
+  /** Injected time source; the clock can still be frozen/advanced on top of it. */
+  clock?: EmulatorClock;
+  ids?: IdGenerator;
+  catalog?: Catalog;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Mutable facts about the running emulator, shared with the control plane. */
+export interface EmulatorState {
+  ready: boolean;
+  loaded: LoadSummary | null;
+}
+
+export interface Emulator {
+  app: FastifyInstance;
+  services: Services;
+  state: EmulatorState;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    emulator: Emulator;
+  }
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Loads the configured fixtures (or none) into an empty store. */
+export function loadConfiguredFixtures(services: Services): LoadSummary | null {
+  const { config, store, catalog } = services;
+  if (config.fixtures === 'none') {
+    store.transaction(() => ensureDefaultKey(store));
+    return null;
+  }
+  return loadFixtures(store, readFixtures(config.fixtures), (id) => catalog.managedRule(id) !== undefined);
+}
+
+export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
+  const config = resolveConfig({}, options.config);
+  const store = Store.open(config.db);
+  const services: Services = {
+    config,
+    store,
+    clock: options.clock ?? new EmulatorClock(),
+    ids: options.ids ?? createIds(config.seed),
+    catalog: options.catalog ?? bundledCatalog(),
+  };
+  const state: EmulatorState = { ready: false, loaded: null };
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  const emulator: Emulator = { app, services, state };
+  app.decorate('emulator', emulator);
+  app.addHook('onClose', async () => store.close());
+
+  // Bodies: forms keep their raw text (V3 signatures hash it); any other type is ignored.
+  await app.register(formbody, { bodyLimit: BODY_LIMIT, parser: (raw: string) => new FormBody(raw) as never });
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, _body, done) => done(null, undefined));
+
+  // Errors fastify raises before a route runs (body too large, bad content) still get the API shape.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const requestId = services.ids.uuid();
+    let apiError: ApiError;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = Errors.bodyTooLarge();
+    else if (err.statusCode && err.statusCode < 500) apiError = Errors.malformedParameters();
+    else {
+      req.log.error({ err }, 'unhandled error');
+      apiError = Errors.internalError();
+    }
+    const wantsJson = /format=json/i.test(req.url) || req.headers['x-acs-action'] !== undefined;
+    const r = errorReply(apiError, requestId, wantsJson ? 'JSON' : 'XML');
+    return reply.code(r.status).type(r.contentType).send(r.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const requestId = services.ids.uuid();
+    const r = errorReply(Errors.actionNotFound(), requestId, 'XML');
+    return reply.code(r.status).type(r.contentType).send(r.body);
+  });
+
+  state.loaded = loadConfiguredFixtures(services);
+  state.ready = true;
+
+  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth) });
+  await app.register(ossRoutes, { services });
+  await app.register(emulatorRoutes, { state });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const call = req.configCall;
+    if (!call) return;
+    req.log.info(
+      { action: call.action, status: reply.statusCode, account: call.accountId, requestId: call.requestId, ms: Math.round(reply.elapsedTime) },
+      `Config.${call.action ?? '?'} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms account=${call.accountId ?? '-'} req=${call.requestId}${call.errorCode ? ` code=${call.errorCode}` : ''}`,
+    );
+  });
+
+  return emulator;
+}

@@ -1,0 +1,104 @@
+/**
+ * Time and randomness, injected everywhere so that tests and snapshots are byte-stable.
+ *
+ * The clock reads a source (Date.now by default) plus an offset, and can be frozen, set or advanced
+ * (the control plane exposes this). Nothing else in the emulator calls Date.now().
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export class EmulatorClock implements Clock {
+  private offset = 0;
+  private frozenAt: number | undefined;
+
+  constructor(private readonly source: () => number = Date.now) {}
+
+  now(): number {
+    return this.frozenAt ?? this.source() + this.offset;
+  }
+  get frozen(): boolean {
+    return this.frozenAt !== undefined;
+  }
+  /** Jumps to a given time; a frozen clock stays frozen there. */
+  set(ms: number): void {
+    if (this.frozenAt !== undefined) this.frozenAt = ms;
+    else this.offset = ms - this.source();
+  }
+  advance(ms: number): void {
+    this.set(this.now() + ms);
+  }
+  freeze(on: boolean): void {
+    if (on && this.frozenAt === undefined) this.frozenAt = this.now();
+    if (!on && this.frozenAt !== undefined) {
+      this.offset = this.frozenAt - this.source();
+      this.frozenAt = undefined;
+    }
+  }
+}
+
+/** Produces random bytes; seeded for repeatable runs. */
+export interface IdGenerator {
+  /** `n` lowercase hex characters. */
+  hex(n: number): string;
+  /** An uppercase UUID-shaped id (8-4-4-4-12), as RequestIds are. */
+  uuid(): string;
+}
+
+function uuidFromHex(h: string): string {
+  const v = h.slice(0, 32).toUpperCase().split('');
+  v[12] = '4';
+  v[16] = '89AB'[parseInt(v[16], 16) & 3];
+  const s = v.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+}
+
+export class RandomIds implements IdGenerator {
+  hex(n: number): string {
+    return randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+  }
+  uuid(): string {
+    return uuidFromHex(this.hex(32));
+  }
+}
+
+/** sfc32: small, fast, good enough for ids; the same seed gives the same sequence. */
+export class SeededIds implements IdGenerator {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  constructor(seed: number) {
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.d = seed >>> 0;
+    for (let i = 0; i < 15; i++) this.next();
+  }
+  private next(): number {
+    this.a >>>= 0; this.b >>>= 0; this.c >>>= 0; this.d >>>= 0;
+    let t = (this.a + this.b) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.d = (this.d + 1) | 0;
+    t = (t + this.d) | 0;
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+  hex(n: number): string {
+    let out = '';
+    while (out.length < n) out += this.next().toString(16).padStart(8, '0');
+    return out.slice(0, n);
+  }
+  uuid(): string {
+    return uuidFromHex(this.hex(32));
+  }
+}
+
+export function createIds(seed: number | undefined): IdGenerator {
+  return seed === undefined ? new RandomIds() : new SeededIds(seed);
+}

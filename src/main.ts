@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * CLI entry: flags + env -> config -> buildApp -> listen. Closes cleanly on SIGTERM/SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildApp } from './app.js';
+import { ConfigError, OPTIONS, PACKAGE_ROOT, parseOptionValue, resolveConfig, type Config } from './config.js';
+import { FixtureError } from './state/fixtures.js';
+
+function version(): string {
+  return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function help(): string {
+  const rows = OPTIONS.map((o) => {
+    const shown = o.shown ?? (o.default === undefined ? '' : String(o.default));
+    return `  --${o.flag.padEnd(18)} ${o.help}\n  ${''.padEnd(20)} env ${o.env}, default ${shown}`;
+  });
+  return [
+    'Usage: alicloud-config-emulator [options]',
+    '',
+    'Local emulator of the Alibaba Cloud Config API (2020-09-07).',
+    '',
+    'Options:',
+    ...rows,
+    '  --help               Show this help.',
+    '  --version            Show the version.',
+    '',
+  ].join('\n');
+}
+
+function parseCli(argv: string[]): Partial<Config> | 'help' | 'version' {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
+  for (const o of OPTIONS) options[o.flag] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (parsed.values.help) return 'help';
+  if (parsed.values.version) return 'version';
+  const out: Record<string, unknown> = {};
+  for (const [flag, raw] of Object.entries(parsed.values)) {
+    if (typeof raw !== 'string') continue;
+    const [key, value] = parseOptionValue(flag, raw);
+    out[key] = value;
+  }
+  return out as Partial<Config>;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    const cli = parseCli(process.argv.slice(2));
+    if (cli === 'help') return void process.stdout.write(help());
+    if (cli === 'version') return void process.stdout.write(`${version()}\n`);
+    config = resolveConfig(process.env, cli);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`alicloud-config-emulator: ${err.message}\nRun with --help for the options.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  let emulator;
+  try {
+    emulator = await buildApp({ config, logger: { level: config.logLevel } });
+  } catch (err) {
+    if (err instanceof FixtureError) {
+      process.stderr.write(`alicloud-config-emulator: bad fixtures: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { app, state } = emulator;
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const loaded = state.loaded
+    ? `${state.loaded.accounts} accounts, ${state.loaded.aggregators} aggregators, ${state.loaded.compliancePacks} compliance packs, ${state.loaded.reports} reports`
+    : 'no fixtures';
+  process.stdout.write(`alicloud-config-emulator listening on http://${host}:${port} (db ${config.db}; loaded ${loaded})\n`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info(`${signal} received, closing`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`alicloud-config-emulator: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+/**
+ * Strict application/x-www-form-urlencoded decoding for query strings and form bodies.
+ *
+ * Unlike URLSearchParams it refuses malformed percent-encoding (the gateway answers
+ * RequestParameterMalformed), and it keeps the first value of a repeated key, as OSS and the
+ * gateway do.
+ */
+import { Errors } from '../errors.js';
+
+export type Params = Record<string, string>;
+
+function decode(s: string): string {
+  if (s.indexOf('+') !== -1) s = s.replace(/\+/g, ' ');
+  if (s.indexOf('%') === -1) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw Errors.malformedParameters();
+  }
+}
+
+export function parseForm(raw: string, into: Params = Object.create(null) as Params): Params {
+  if (raw.length === 0) return into;
+  for (const pair of raw.split('&')) {
+    if (pair.length === 0) continue;
+    const eq = pair.indexOf('=');
+    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    if (key.length === 0) continue;
+    if (!(key in into)) into[key] = value;
+  }
+  return into;
+}
+
+/** The query string of a request URL, without the leading '?', or ''. */
+export function rawQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? '' : url.slice(q + 1);
+}
+
+/** Parsed form body kept together with its raw text (V3 signatures hash the raw bytes). */
+export class FormBody {
+  fields: Params = Object.create(null) as Params;
+  /** Set when the body is malformed; the RPC route reports it in the requested format. */
+  error: unknown;
+  constructor(readonly raw: string) {
+    try {
+      this.fields = parseForm(raw);
+    } catch (err) {
+      this.error = err;
+    }
+  }
+}
+
+/** RFC 3986 percent-encoding as Alibaba Cloud signatures use it. */
+export function percentEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+}

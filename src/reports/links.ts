@@ -1,0 +1,51 @@
+/**
+ * Report objects and their OSS V1 pre-signed links (report-format.md §2-3).
+ *
+ * Object keys look like the real bucket's:
+ *   CompliancePackReports/{accountId}/{packId}/{accountId}-{packId}-report-{yyyyMMddHHmm}.zip
+ * with the time in UTC+8. Links carry Expires, OSSAccessKeyId and Signature, where
+ *   Signature = base64(HMAC-SHA1(secret, "GET\n\n\n{Expires}\n/{bucket}/{key}")).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export const REPORT_BUCKET = 'cloud-config-compliance-report';
+/** The emulator's own OSS credentials for signing report links (not a tenant's key). */
+export const OSS_ACCESS_KEY_ID = 'LTAI5tEmulatorOssSigner';
+export const OSS_ACCESS_KEY_SECRET = 'EmulatorOssSignerSecret000000000';
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** yyyyMMddHHmm in UTC+8, as the real report names are stamped. */
+export function reportStamp(ms: number): string {
+  const d = new Date(ms + 8 * 3600_000);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
+}
+
+export function packReportKey(accountId: number, packId: string, createdAt: number, extension: 'zip' | 'xlsx' | 'xls'): string {
+  return `CompliancePackReports/${accountId}/${packId}/${accountId}-${packId}-report-${reportStamp(createdAt)}.${extension}`;
+}
+
+export function stringToSign(expires: number, objectKey: string): string {
+  return `GET\n\n\n${expires}\n/${REPORT_BUCKET}/${objectKey}`;
+}
+
+export function ossSignature(secret: string, expires: number, objectKey: string): string {
+  return createHmac('sha1', secret).update(stringToSign(expires, objectKey)).digest('base64');
+}
+
+/** Encodes each path segment of an object key, keeping the slashes. */
+export function encodeKey(objectKey: string): string {
+  return objectKey.split('/').map(encodeURIComponent).join('/');
+}
+
+export function signedReportUrl(baseUrl: string, objectKey: string, nowMs: number, ttlSeconds: number): string {
+  const expires = Math.floor(nowMs / 1000) + ttlSeconds;
+  const signature = ossSignature(OSS_ACCESS_KEY_SECRET, expires, objectKey);
+  return `${baseUrl}/${encodeKey(objectKey)}?Expires=${expires}&OSSAccessKeyId=${OSS_ACCESS_KEY_ID}&Signature=${encodeURIComponent(signature)}`;
+}
+
+export function signatureMatches(expected: string, provided: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(provided);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

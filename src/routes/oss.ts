@@ -1,0 +1,111 @@
+/**
+ * The OSS-like download route for report files: GET|HEAD /{objectKey}?Expires&OSSAccessKeyId&Signature.
+ *
+ * Checks in OSS's order: the three query parameters, then expiry, then the signature, then the
+ * object. Errors are OSS's own XML bodies (report-format.md §4). Objects live in the database, never
+ * on disk, so no path can reach a file.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { create } from 'xmlbuilder2';
+import type { Services } from '../actions/define.js';
+import { parseForm, rawQuery } from '../protocol/form.js';
+import { OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, REPORT_BUCKET, ossSignature, signatureMatches, stringToSign } from '../reports/links.js';
+
+export const REPORT_PREFIXES = ['CompliancePackReports', 'ConfigRuleReports', 'ConfigRulesReports'] as const;
+const OSS_HOST = `${REPORT_BUCKET}.oss-cn-shanghai.aliyuncs.com`;
+
+interface OssError {
+  status: number;
+  code: string;
+  message: string;
+  ec?: string;
+  extra?: Record<string, string>;
+}
+
+function ossErrorBody(e: OssError, requestId: string): string {
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('Error');
+  root.ele('Code').txt(e.code);
+  root.ele('Message').txt(e.message);
+  root.ele('RequestId').txt(requestId);
+  root.ele('HostId').txt(OSS_HOST);
+  for (const [k, v] of Object.entries(e.extra ?? {})) root.ele(k).txt(v);
+  if (e.ec) {
+    root.ele('EC').txt(e.ec);
+    root.ele('RecommendDoc').txt(`https://api.aliyun.com/troubleshoot?q=${e.ec}`);
+  }
+  return root.end({ prettyPrint: true });
+}
+
+const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex').toUpperCase().match(/../g)?.join(' ') ?? '';
+
+export async function ossRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
+  const { services } = opts;
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const requestId = services.ids.hex(24).toUpperCase();
+    const fail = (e: OssError) => {
+      reply.code(e.status).header('x-oss-request-id', requestId).type('application/xml');
+      if (e.ec) reply.header('x-oss-ec', e.ec);
+      return reply.send(req.method === 'HEAD' ? undefined : ossErrorBody(e, requestId));
+    };
+    let objectKey: string;
+    let q: Record<string, string>;
+    try {
+      const path = req.url.split('?')[0];
+      objectKey = decodeURIComponent(path.slice(1));
+      q = parseForm(rawQuery(req.url));
+    } catch {
+      return fail({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' });
+    }
+    if (objectKey.length > 1023 || objectKey.includes('\0')) {
+      return fail({ status: 400, code: 'InvalidObjectName', message: 'The Length of Object name must be less than 1024 and can not contain null characters.' });
+    }
+    const { Expires: expires, OSSAccessKeyId: keyId, Signature: signature } = q;
+    if (expires === undefined || keyId === undefined || signature === undefined) {
+      return fail({ status: 403, code: 'AccessDenied', message: 'Query string authentication requires the Signature, Expires and OSSAccessKeyId parameters.', ec: '0002-00000001' });
+    }
+    if (!/^\d{1,12}$/.test(expires)) {
+      return fail({ status: 403, code: 'AccessDenied', message: 'Invalid date (should be seconds since epoch).', ec: '0002-00000002' });
+    }
+    const now = services.clock.now();
+    if (Number(expires) * 1000 < now) {
+      return fail({
+        status: 403, code: 'AccessDenied', message: 'Request has expired.', ec: '0002-00000069',
+        extra: { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(now).toISOString() },
+      });
+    }
+    if (keyId !== OSS_ACCESS_KEY_ID) {
+      return fail({ status: 403, code: 'InvalidAccessKeyId', message: 'The OSS Access Key Id you provided does not exist in our records.', ec: '0002-00000004', extra: { OSSAccessKeyId: keyId } });
+    }
+    const expected = ossSignature(OSS_ACCESS_KEY_SECRET, Number(expires), objectKey);
+    if (!signatureMatches(expected, signature)) {
+      const sts = stringToSign(Number(expires), objectKey);
+      return fail({
+        status: 403, code: 'SignatureDoesNotMatch',
+        message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+        ec: '0002-00000040',
+        extra: { OSSAccessKeyId: keyId, SignatureProvided: signature, StringToSign: sts, StringToSignBytes: hex(sts) },
+      });
+    }
+    const file = services.store.reports.file(objectKey);
+    if (!file || file.readyAt > now) {
+      return fail({ status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', ec: '0026-00000001', extra: { Key: objectKey } });
+    }
+    const etag = `"${file.etag}"`;
+    reply
+      .code(200)
+      .header('x-oss-request-id', requestId)
+      .header('etag', etag)
+      .header('last-modified', new Date(file.createdAt).toUTCString())
+      .header('accept-ranges', 'bytes')
+      .header('content-disposition', `attachment; filename="${objectKey.slice(objectKey.lastIndexOf('/') + 1)}"`)
+      .type(file.contentType);
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    if (req.method === 'HEAD') return reply.header('content-length', String(file.content.length)).send();
+    return reply.send(file.content);
+  };
+
+  for (const prefix of REPORT_PREFIXES) {
+    app.route({ method: ['GET', 'HEAD'], url: `/${prefix}/*`, handler: handle, exposeHeadRoute: false });
+  }
+}

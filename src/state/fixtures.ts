@@ -1,0 +1,189 @@
+/**
+ * The fixtures format: one JSON document describing accounts (with access keys), aggregators,
+ * compliance packs (with their rules) and generated reports. The same format is what the control
+ * plane exports, so a state can be saved and loaded again.
+ *
+ * Fixtures are checked before anything is written; an error names the file, the path inside it and
+ * what is wrong, and leaves the store as it was.
+ */
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_ACCESS_KEY, BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
+import { createPackReport } from '../reports/service.js';
+import type { Scope, Store } from '../store/index.js';
+import { AGGREGATOR_TYPES, type AggregatorType } from '../store/index.js';
+
+export interface FixtureAccessKey { accessKeyId: string; accessKeySecret: string }
+export interface FixtureAccount { accountId: number; accountName?: string; configEnabled?: boolean; accessKeys?: FixtureAccessKey[] }
+export interface FixtureMember { accountId: number; accountName?: string; accountType?: string }
+export interface FixtureAggregator {
+  aggregatorId: string; accountId: number; aggregatorName: string; description?: string; aggregatorType?: AggregatorType;
+  folderId?: string; createdAt: number; members: FixtureMember[]; tags?: Record<string, string>;
+}
+export interface FixtureRule {
+  configRuleId: string; configRuleName?: string; managedRuleIdentifier: string; description?: string; riskLevel?: number;
+  inputParameters?: Record<string, string>; state?: 'ACTIVE' | 'INACTIVE'; createdAt?: number;
+}
+export interface FixturePack {
+  compliancePackId: string; accountId: number; aggregatorId?: string; compliancePackName: string; description?: string;
+  compliancePackTemplateId?: string; riskLevel?: number; createdAt: number; scope?: Scope; templateContent?: string;
+  configRules: FixtureRule[]; tags?: Record<string, string>;
+}
+export interface FixtureReport { compliancePackId: string; createdAt: number; readyAt?: number }
+export interface Fixtures {
+  $schema?: string;
+  accounts?: FixtureAccount[];
+  aggregators?: FixtureAggregator[];
+  compliancePacks?: FixturePack[];
+  reports?: FixtureReport[];
+}
+
+export class FixtureError extends Error {
+  constructor(readonly file: string, readonly at: string, readonly problem: string) {
+    super(`${file}: ${at}: ${problem}`);
+    this.name = 'FixtureError';
+  }
+}
+
+/** Reads a fixtures file, or every *.json file of a directory (merged in name order). */
+export function readFixtures(target: string): { file: string; fixtures: Fixtures }[] {
+  const files = statSync(target).isDirectory()
+    ? readdirSync(target).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json')).sort().map((f) => path.join(target, f))
+    : [target];
+  return files.map((file) => {
+    let fixtures: unknown;
+    try {
+      fixtures = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new FixtureError(file, '$', `not valid JSON (${(err as Error).message})`);
+    }
+    if (!fixtures || typeof fixtures !== 'object' || Array.isArray(fixtures)) throw new FixtureError(file, '$', 'must be a JSON object');
+    return { file, fixtures: fixtures as Fixtures };
+  });
+}
+
+type Check = (cond: unknown, at: string, problem: string) => void;
+
+function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string> }): void {
+  const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+  for (const key of Object.keys(f)) check(['$schema', 'accounts', 'aggregators', 'compliancePacks', 'reports'].includes(key), `$.${key}`, 'unknown section');
+  (f.accounts ?? []).forEach((a, i) => {
+    const at = `$.accounts[${i}]`;
+    check(isId(a.accountId), `${at}.accountId`, 'must be a positive integer account id');
+    (a.accessKeys ?? []).forEach((k, j) => {
+      check(typeof k.accessKeyId === 'string' && k.accessKeyId !== '', `${at}.accessKeys[${j}].accessKeyId`, 'must be a non-empty string');
+      check(typeof k.accessKeySecret === 'string' && k.accessKeySecret !== '', `${at}.accessKeys[${j}].accessKeySecret`, 'must be a non-empty string');
+    });
+    known.accounts.add(a.accountId);
+  });
+  (f.aggregators ?? []).forEach((g, i) => {
+    const at = `$.aggregators[${i}]`;
+    check(typeof g.aggregatorId === 'string' && /^ca-[0-9a-z]{1,40}$/.test(g.aggregatorId), `${at}.aggregatorId`, 'must look like ca-<hex>');
+    check(known.accounts.has(g.accountId), `${at}.accountId`, `account ${g.accountId} is not defined in accounts`);
+    check(typeof g.aggregatorName === 'string' && g.aggregatorName !== '', `${at}.aggregatorName`, 'must be a non-empty string');
+    check(g.aggregatorType === undefined || AGGREGATOR_TYPES.includes(g.aggregatorType), `${at}.aggregatorType`, `must be one of ${AGGREGATOR_TYPES.join(', ')}`);
+    check(isId(g.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
+    check(Array.isArray(g.members), `${at}.members`, 'must be an array');
+    (g.members ?? []).forEach((m, j) => check(isId(m.accountId), `${at}.members[${j}].accountId`, 'must be a positive integer account id'));
+    known.aggregatorIds.add(g.aggregatorId);
+  });
+  (f.compliancePacks ?? []).forEach((pk, i) => {
+    const at = `$.compliancePacks[${i}]`;
+    check(typeof pk.compliancePackId === 'string' && /^cp-[0-9a-z]{1,40}$/.test(pk.compliancePackId), `${at}.compliancePackId`, 'must look like cp-<hex>');
+    check(known.accounts.has(pk.accountId), `${at}.accountId`, `account ${pk.accountId} is not defined in accounts`);
+    check(pk.aggregatorId === undefined || known.aggregatorIds.has(pk.aggregatorId), `${at}.aggregatorId`, `aggregator ${pk.aggregatorId} is not defined in aggregators`);
+    check(typeof pk.compliancePackName === 'string' && pk.compliancePackName !== '', `${at}.compliancePackName`, 'must be a non-empty string');
+    check(isId(pk.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
+    check(pk.riskLevel === undefined || [1, 2, 3].includes(pk.riskLevel), `${at}.riskLevel`, 'must be 1, 2 or 3');
+    check(Array.isArray(pk.configRules), `${at}.configRules`, 'must be an array');
+    (pk.configRules ?? []).forEach((r, j) => {
+      check(typeof r.configRuleId === 'string' && /^cr-[0-9a-z]{1,40}$/.test(r.configRuleId), `${at}.configRules[${j}].configRuleId`, 'must look like cr-<hex>');
+      check(typeof r.managedRuleIdentifier === 'string', `${at}.configRules[${j}].managedRuleIdentifier`, 'must be a managed rule identifier');
+    });
+    known.packIds.add(pk.compliancePackId);
+  });
+  (f.reports ?? []).forEach((r, i) => {
+    check(known.packIds.has(r.compliancePackId), `$.reports[${i}].compliancePackId`, `compliance pack ${r.compliancePackId} is not defined in compliancePacks`);
+    check(isId(r.createdAt), `$.reports[${i}].createdAt`, 'must be a timestamp in ms');
+  });
+}
+
+export interface LoadSummary { accounts: number; aggregators: number; compliancePacks: number; configRules: number; reports: number }
+
+/**
+ * Loads fixture documents into the store in one transaction: all of them or nothing.
+ * Managed-rule identifiers are checked against the catalog by `knownRule`.
+ */
+export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtures }[], knownRule: (id: string) => boolean): LoadSummary {
+  const known = { accounts: new Set(store.accounts.list().map((a) => a.accountId)), packIds: new Set<string>(), aggregatorIds: new Set<string>() };
+  for (const { file, fixtures } of docs) {
+    const check: Check = (cond, at, problem) => {
+      if (!cond) throw new FixtureError(file, at, problem);
+    };
+    validate(fixtures, check, known);
+    (fixtures.compliancePacks ?? []).forEach((pk, i) =>
+      pk.configRules.forEach((r, j) => check(knownRule(r.managedRuleIdentifier), `$.compliancePacks[${i}].configRules[${j}].managedRuleIdentifier`, `unknown managed rule "${r.managedRuleIdentifier}"`)),
+    );
+  }
+  const summary: LoadSummary = { accounts: 0, aggregators: 0, compliancePacks: 0, configRules: 0, reports: 0 };
+  store.transaction(() => {
+    for (const { fixtures: f } of docs) {
+      for (const a of f.accounts ?? []) {
+        store.accounts.upsert({ accountId: a.accountId, accountName: a.accountName ?? '', configEnabled: a.configEnabled ?? true });
+        for (const k of a.accessKeys ?? []) store.accounts.upsertAccessKey({ accessKeyId: k.accessKeyId, secret: k.accessKeySecret, accountId: a.accountId });
+        summary.accounts++;
+      }
+      for (const g of f.aggregators ?? []) {
+        store.aggregators.delete(g.aggregatorId);
+        store.aggregators.insert({
+          aggregatorId: g.aggregatorId, accountId: g.accountId, name: g.aggregatorName, description: g.description ?? '',
+          aggregatorType: g.aggregatorType ?? 'CUSTOM', folderId: g.folderId ?? '', createdAt: g.createdAt, readyAt: g.createdAt,
+          members: g.members.map((m) => ({ accountId: m.accountId, accountName: m.accountName ?? '', accountType: m.accountType ?? 'ResourceDirectory' })),
+        });
+        for (const [key, value] of Object.entries(g.tags ?? {})) store.tags.put({ resourceId: g.aggregatorId, resourceType: 'ACS::Config::Aggregator', accountId: g.accountId, key, value });
+        summary.aggregators++;
+      }
+      for (const pk of f.compliancePacks ?? []) {
+        for (const r of store.rules.byPack(pk.compliancePackId)) store.rules.delete(r.configRuleId);
+        store.packs.delete(pk.compliancePackId);
+        store.packs.insert({
+          compliancePackId: pk.compliancePackId, accountId: pk.accountId, aggregatorId: pk.aggregatorId ?? '', name: pk.compliancePackName,
+          description: pk.description ?? '', templateId: pk.compliancePackTemplateId ?? '', riskLevel: pk.riskLevel ?? 2, scope: pk.scope ?? {},
+          templateContent: pk.templateContent ?? '', createdAt: pk.createdAt, readyAt: pk.createdAt,
+        });
+        for (const r of pk.configRules) {
+          store.rules.delete(r.configRuleId);
+          store.rules.insert({
+            configRuleId: r.configRuleId, accountId: pk.accountId, aggregatorId: pk.aggregatorId ?? '', compliancePackId: pk.compliancePackId,
+            name: r.configRuleName ?? r.managedRuleIdentifier, description: r.description ?? '', sourceOwner: 'ALIYUN',
+            sourceIdentifier: r.managedRuleIdentifier, riskLevel: r.riskLevel ?? 2, inputParameters: r.inputParameters ?? {},
+            scope: pk.scope ?? {}, triggerTypes: 'ConfigurationItemChangeNotification', maximumExecutionFrequency: '',
+            state: r.state ?? 'ACTIVE', createdAt: r.createdAt ?? pk.createdAt, modifiedAt: r.createdAt ?? pk.createdAt,
+          });
+          summary.configRules++;
+        }
+        const packType = pk.aggregatorId ? 'ACS::Config::AggregateCompliancePack' : 'ACS::Config::CompliancePack';
+        for (const [key, value] of Object.entries(pk.tags ?? {})) store.tags.put({ resourceId: pk.compliancePackId, resourceType: packType, accountId: pk.accountId, key, value });
+        summary.compliancePacks++;
+      }
+      for (const r of f.reports ?? []) {
+        const pack = store.packs.get(r.compliancePackId)!;
+        createPackReport({ store }, pack, r.createdAt, (r.readyAt ?? r.createdAt) - r.createdAt);
+        summary.reports++;
+      }
+    }
+    ensureDefaultKey(store);
+  });
+  return summary;
+}
+
+/** Makes sure the documented default access key exists (bound to the first account). */
+export function ensureDefaultKey(store: Store): void {
+  if (store.accounts.accessKey(DEFAULT_ACCESS_KEY.accessKeyId)) return;
+  let first = store.accounts.list()[0];
+  if (!first) {
+    first = { accountId: BOOTSTRAP_ACCOUNT_ID, accountName: 'default', configEnabled: true };
+    store.accounts.upsert(first);
+  }
+  store.accounts.upsertAccessKey({ accessKeyId: DEFAULT_ACCESS_KEY.accessKeyId, secret: DEFAULT_ACCESS_KEY.secret, accountId: first.accountId });
+}

@@ -1,0 +1,98 @@
+import type { Db } from './db.js';
+
+export const AGGREGATOR_TYPES = ['RD', 'CUSTOM', 'FOLDER'] as const;
+export type AggregatorType = (typeof AGGREGATOR_TYPES)[number];
+
+export interface AggregatorMember {
+  accountId: number;
+  accountName: string;
+  accountType: string;
+}
+export interface Aggregator {
+  aggregatorId: string;
+  accountId: number;
+  name: string;
+  description: string;
+  aggregatorType: AggregatorType;
+  folderId: string;
+  createdAt: number;
+  readyAt: number;
+  members: AggregatorMember[];
+}
+
+interface Row {
+  seq: number; aggregator_id: string; account_id: number; name: string; description: string;
+  aggregator_type: AggregatorType; folder_id: string; created_at: number; ready_at: number;
+}
+interface MemberRow { account_id: number; account_name: string; account_type: string }
+
+export class AggregatorsRepo {
+  private readonly getStmt;
+  private readonly byNameStmt;
+  private readonly pageStmt;
+  private readonly countStmt;
+  private readonly membersStmt;
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly insertMemberStmt;
+  private readonly clearMembersStmt;
+  private readonly deleteStmt;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
+    this.byNameStmt = db.prepare<[number, string], Row>('SELECT * FROM aggregators WHERE account_id = ? AND name = ?');
+    this.pageStmt = db.prepare<[number, number, number], Row>('SELECT * FROM aggregators WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.countStmt = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM aggregators WHERE account_id = ?');
+    this.membersStmt = db.prepare<[string], MemberRow>('SELECT account_id, account_name, account_type FROM aggregator_members WHERE aggregator_id = ? ORDER BY position');
+    this.insertStmt = db.prepare(
+      `INSERT INTO aggregators (aggregator_id, account_id, name, description, aggregator_type, folder_id, created_at, ready_at)
+       VALUES (@aggregatorId, @accountId, @name, @description, @aggregatorType, @folderId, @createdAt, @readyAt)`,
+    );
+    this.updateStmt = db.prepare('UPDATE aggregators SET name = @name, description = @description, folder_id = @folderId WHERE aggregator_id = @aggregatorId');
+    this.insertMemberStmt = db.prepare(
+      'INSERT INTO aggregator_members (aggregator_id, position, account_id, account_name, account_type) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.clearMembersStmt = db.prepare('DELETE FROM aggregator_members WHERE aggregator_id = ?');
+    this.deleteStmt = db.prepare('DELETE FROM aggregators WHERE aggregator_id = ?');
+  }
+
+  private hydrate(r: Row): Aggregator {
+    return {
+      aggregatorId: r.aggregator_id, accountId: r.account_id, name: r.name, description: r.description,
+      aggregatorType: r.aggregator_type, folderId: r.folder_id, createdAt: r.created_at, readyAt: r.ready_at,
+      members: this.membersStmt.all(r.aggregator_id).map((m) => ({ accountId: m.account_id, accountName: m.account_name, accountType: m.account_type })),
+    };
+  }
+  get(aggregatorId: string): Aggregator | undefined {
+    const r = this.getStmt.get(aggregatorId);
+    return r && this.hydrate(r);
+  }
+  byName(accountId: number, name: string): Aggregator | undefined {
+    const r = this.byNameStmt.get(accountId, name);
+    return r && this.hydrate(r);
+  }
+  count(accountId: number): number {
+    return this.countStmt.get(accountId)!.n;
+  }
+  /** Up to `limit` aggregators of an account after position `afterSeq`, each with its position. */
+  page(accountId: number, afterSeq: number, limit: number): { seq: number; aggregator: Aggregator }[] {
+    return this.pageStmt.all(accountId, afterSeq, limit).map((r) => ({ seq: r.seq, aggregator: this.hydrate(r) }));
+  }
+  insert(a: Aggregator): void {
+    this.insertStmt.run({
+      aggregatorId: a.aggregatorId, accountId: a.accountId, name: a.name, description: a.description,
+      aggregatorType: a.aggregatorType, folderId: a.folderId, createdAt: a.createdAt, readyAt: a.readyAt,
+    });
+    this.setMembers(a.aggregatorId, a.members);
+  }
+  update(a: Pick<Aggregator, 'aggregatorId' | 'name' | 'description' | 'folderId'>): void {
+    this.updateStmt.run(a);
+  }
+  setMembers(aggregatorId: string, members: AggregatorMember[]): void {
+    this.clearMembersStmt.run(aggregatorId);
+    members.forEach((m, i) => this.insertMemberStmt.run(aggregatorId, i, m.accountId, m.accountName, m.accountType));
+  }
+  delete(aggregatorId: string): void {
+    this.deleteStmt.run(aggregatorId);
+  }
+}

@@ -1,0 +1,151 @@
+import type Database from 'better-sqlite3';
+import type { Db } from './db.js';
+
+export interface TagPair {
+  tagKey: string;
+  tagValue: string;
+}
+/** Evaluation scope of a pack or rule (comma lists kept as the API gives them). */
+export interface Scope {
+  regionIdsScope?: string;
+  excludeRegionIdsScope?: string;
+  resourceGroupIdsScope?: string;
+  excludeResourceGroupIdsScope?: string;
+  resourceIdsScope?: string;
+  excludeResourceIdsScope?: string;
+  tagKeyScope?: string;
+  tagValueScope?: string;
+  excludeTagKeyScope?: string;
+  excludeTagValueScope?: string;
+  tagsScope?: TagPair[];
+  excludeTagsScope?: TagPair[];
+  resourceTypesScope?: string[];
+}
+
+export interface CompliancePack {
+  compliancePackId: string;
+  accountId: number;
+  /** '' for a single-account pack. */
+  aggregatorId: string;
+  name: string;
+  description: string;
+  templateId: string;
+  riskLevel: number;
+  scope: Scope;
+  templateContent: string;
+  createdAt: number;
+  readyAt: number;
+}
+
+interface Row {
+  seq: number; compliance_pack_id: string; account_id: number; aggregator_id: string; name: string;
+  description: string; template_id: string; risk_level: number; scope_json: string; template_content: string;
+  created_at: number; ready_at: number;
+}
+const toPack = (r: Row): CompliancePack => ({
+  compliancePackId: r.compliance_pack_id, accountId: r.account_id, aggregatorId: r.aggregator_id, name: r.name,
+  description: r.description, templateId: r.template_id, riskLevel: r.risk_level, scope: JSON.parse(r.scope_json) as Scope,
+  templateContent: r.template_content, createdAt: r.created_at, readyAt: r.ready_at,
+});
+const toRow = (p: CompliancePack) => ({
+  compliancePackId: p.compliancePackId, accountId: p.accountId, aggregatorId: p.aggregatorId, name: p.name,
+  description: p.description, templateId: p.templateId, riskLevel: p.riskLevel, scopeJson: JSON.stringify(p.scope),
+  templateContent: p.templateContent, createdAt: p.createdAt, readyAt: p.readyAt,
+});
+
+/** Filters of the List*CompliancePacks actions. */
+export interface PackFilter {
+  accountId: number;
+  aggregatorId: string;
+  /** ACTIVE = ready by `now`, CREATING = not yet. */
+  status?: 'ACTIVE' | 'CREATING';
+  now: number;
+  riskLevel?: number;
+  tags?: { key: string; value: string }[];
+}
+
+export class PacksRepo {
+  private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
+  private readonly getStmt;
+  private readonly byNameStmt;
+  private readonly pageStmt;
+  private readonly countStmt;
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly deleteStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM compliance_packs WHERE compliance_pack_id = ?');
+    this.byNameStmt = db.prepare<[number, string, string], Row>('SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?');
+    this.pageStmt = db.prepare<[number, string, number, number], Row>(
+      'SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? ORDER BY seq LIMIT ? OFFSET ?',
+    );
+    this.countStmt = db.prepare<[number, string], { n: number }>('SELECT COUNT(*) AS n FROM compliance_packs WHERE account_id = ? AND aggregator_id = ?');
+    this.insertStmt = db.prepare(
+      `INSERT INTO compliance_packs (compliance_pack_id, account_id, aggregator_id, name, description, template_id, risk_level, scope_json, template_content, created_at, ready_at)
+       VALUES (@compliancePackId, @accountId, @aggregatorId, @name, @description, @templateId, @riskLevel, @scopeJson, @templateContent, @createdAt, @readyAt)`,
+    );
+    this.updateStmt = db.prepare(
+      `UPDATE compliance_packs SET name = @name, description = @description, risk_level = @riskLevel, scope_json = @scopeJson,
+       template_content = @templateContent WHERE compliance_pack_id = @compliancePackId`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM compliance_packs WHERE compliance_pack_id = ?');
+  }
+  get(id: string): CompliancePack | undefined {
+    const r = this.getStmt.get(id);
+    return r && toPack(r);
+  }
+  byName(accountId: number, aggregatorId: string, name: string): CompliancePack | undefined {
+    const r = this.byNameStmt.get(accountId, aggregatorId, name);
+    return r && toPack(r);
+  }
+  count(accountId: number, aggregatorId: string): number {
+    return this.countStmt.get(accountId, aggregatorId)!.n;
+  }
+  /** One page in creation order; `aggregatorId` '' lists single-account packs. */
+  page(accountId: number, aggregatorId: string, limit: number, offset: number): CompliancePack[] {
+    return this.pageStmt.all(accountId, aggregatorId, limit, offset).map(toPack);
+  }
+  /** A filtered page and the total count; statements are prepared once per filter shape. */
+  search(f: PackFilter, limit: number, offset: number): { items: CompliancePack[]; total: number } {
+    const tags = f.tags ?? [];
+    const shape = `${f.status ?? ''}|${f.riskLevel !== undefined}|${tags.map((t) => (t.value === '' ? 'k' : 'kv')).join(',')}`;
+    let stmts = this.searchCache.get(shape);
+    if (!stmts) {
+      const where = ['p.account_id = @accountId', 'p.aggregator_id = @aggregatorId'];
+      if (f.status === 'ACTIVE') where.push('p.ready_at <= @now');
+      if (f.status === 'CREATING') where.push('p.ready_at > @now');
+      if (f.riskLevel !== undefined) where.push('p.risk_level = @riskLevel');
+      tags.forEach((t, i) =>
+        where.push(
+          `EXISTS (SELECT 1 FROM tags t WHERE t.resource_id = p.compliance_pack_id AND t.tag_key = @k${i}${t.value === '' ? '' : ` AND t.tag_value = @v${i}`})`,
+        ),
+      );
+      const sql = `FROM compliance_packs p WHERE ${where.join(' AND ')}`;
+      stmts = {
+        page: this.db.prepare(`SELECT p.* ${sql} ORDER BY p.seq LIMIT @limit OFFSET @offset`),
+        count: this.db.prepare(`SELECT COUNT(*) AS n ${sql}`),
+      };
+      this.searchCache.set(shape, stmts);
+    }
+    const args: Record<string, unknown> = { accountId: f.accountId, aggregatorId: f.aggregatorId };
+    if (f.status) args.now = f.now;
+    if (f.riskLevel !== undefined) args.riskLevel = f.riskLevel;
+    tags.forEach((t, i) => {
+      args[`k${i}`] = t.key;
+      if (t.value !== '') args[`v${i}`] = t.value;
+    });
+    const total = (stmts.count.get(args) as { n: number }).n;
+    const items = (stmts.page.all({ ...args, limit, offset }) as Row[]).map(toPack);
+    return { items, total };
+  }
+  insert(p: CompliancePack): void {
+    this.insertStmt.run(toRow(p));
+  }
+  update(p: CompliancePack): void {
+    this.updateStmt.run(toRow(p));
+  }
+  delete(id: string): void {
+    this.deleteStmt.run(id);
+  }
+}

@@ -1,0 +1,101 @@
+import type { Db } from './db.js';
+import type { Scope } from './packs.js';
+
+export const RULE_STATES = ['ACTIVE', 'DELETING', 'EVALUATING', 'INACTIVE'] as const;
+export type RuleState = (typeof RULE_STATES)[number];
+
+export interface ConfigRule {
+  configRuleId: string;
+  accountId: number;
+  /** '' for a single-account rule. */
+  aggregatorId: string;
+  /** '' when the rule belongs to no pack. */
+  compliancePackId: string;
+  name: string;
+  description: string;
+  sourceOwner: string;
+  sourceIdentifier: string;
+  riskLevel: number;
+  inputParameters: Record<string, string>;
+  scope: Scope;
+  triggerTypes: string;
+  maximumExecutionFrequency: string;
+  state: RuleState;
+  createdAt: number;
+  modifiedAt: number;
+}
+
+interface Row {
+  seq: number; config_rule_id: string; account_id: number; aggregator_id: string; compliance_pack_id: string;
+  name: string; description: string; source_owner: string; source_identifier: string; risk_level: number;
+  input_parameters_json: string; scope_json: string; trigger_types: string; maximum_execution_frequency: string;
+  state: RuleState; created_at: number; modified_at: number;
+}
+const toRule = (r: Row): ConfigRule => ({
+  configRuleId: r.config_rule_id, accountId: r.account_id, aggregatorId: r.aggregator_id, compliancePackId: r.compliance_pack_id,
+  name: r.name, description: r.description, sourceOwner: r.source_owner, sourceIdentifier: r.source_identifier,
+  riskLevel: r.risk_level, inputParameters: JSON.parse(r.input_parameters_json) as Record<string, string>,
+  scope: JSON.parse(r.scope_json) as Scope, triggerTypes: r.trigger_types, maximumExecutionFrequency: r.maximum_execution_frequency,
+  state: r.state, createdAt: r.created_at, modifiedAt: r.modified_at,
+});
+const toRow = (c: ConfigRule) => ({
+  configRuleId: c.configRuleId, accountId: c.accountId, aggregatorId: c.aggregatorId, compliancePackId: c.compliancePackId,
+  name: c.name, description: c.description, sourceOwner: c.sourceOwner, sourceIdentifier: c.sourceIdentifier,
+  riskLevel: c.riskLevel, inputParametersJson: JSON.stringify(c.inputParameters), scopeJson: JSON.stringify(c.scope),
+  triggerTypes: c.triggerTypes, maximumExecutionFrequency: c.maximumExecutionFrequency, state: c.state,
+  createdAt: c.createdAt, modifiedAt: c.modifiedAt,
+});
+
+export class RulesRepo {
+  private readonly getStmt;
+  private readonly byPackStmt;
+  private readonly pageStmt;
+  private readonly countStmt;
+  private readonly insertStmt;
+  private readonly updateStmt;
+  private readonly deleteStmt;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare<[string], Row>('SELECT * FROM config_rules WHERE config_rule_id = ?');
+    this.byPackStmt = db.prepare<[string], Row>('SELECT * FROM config_rules WHERE compliance_pack_id = ? ORDER BY seq');
+    this.pageStmt = db.prepare<[number, string, number, number], Row>(
+      'SELECT * FROM config_rules WHERE account_id = ? AND aggregator_id = ? ORDER BY seq LIMIT ? OFFSET ?',
+    );
+    this.countStmt = db.prepare<[number, string], { n: number }>('SELECT COUNT(*) AS n FROM config_rules WHERE account_id = ? AND aggregator_id = ?');
+    this.insertStmt = db.prepare(
+      `INSERT INTO config_rules (config_rule_id, account_id, aggregator_id, compliance_pack_id, name, description, source_owner,
+         source_identifier, risk_level, input_parameters_json, scope_json, trigger_types, maximum_execution_frequency, state, created_at, modified_at)
+       VALUES (@configRuleId, @accountId, @aggregatorId, @compliancePackId, @name, @description, @sourceOwner, @sourceIdentifier,
+         @riskLevel, @inputParametersJson, @scopeJson, @triggerTypes, @maximumExecutionFrequency, @state, @createdAt, @modifiedAt)`,
+    );
+    this.updateStmt = db.prepare(
+      `UPDATE config_rules SET compliance_pack_id = @compliancePackId, name = @name, description = @description, risk_level = @riskLevel,
+         input_parameters_json = @inputParametersJson, scope_json = @scopeJson, trigger_types = @triggerTypes,
+         maximum_execution_frequency = @maximumExecutionFrequency, state = @state, modified_at = @modifiedAt
+       WHERE config_rule_id = @configRuleId`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM config_rules WHERE config_rule_id = ?');
+  }
+  get(id: string): ConfigRule | undefined {
+    const r = this.getStmt.get(id);
+    return r && toRule(r);
+  }
+  byPack(compliancePackId: string): ConfigRule[] {
+    return this.byPackStmt.all(compliancePackId).map(toRule);
+  }
+  count(accountId: number, aggregatorId: string): number {
+    return this.countStmt.get(accountId, aggregatorId)!.n;
+  }
+  page(accountId: number, aggregatorId: string, limit: number, offset: number): ConfigRule[] {
+    return this.pageStmt.all(accountId, aggregatorId, limit, offset).map(toRule);
+  }
+  insert(c: ConfigRule): void {
+    this.insertStmt.run(toRow(c));
+  }
+  update(c: ConfigRule): void {
+    this.updateStmt.run(toRow(c));
+  }
+  delete(id: string): void {
+    this.deleteStmt.run(id);
+  }
+}
