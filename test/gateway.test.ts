@@ -1,0 +1,150 @@
+/**
+ * The RPC gateway: parameters from query and form, Action/Version/Format from parameters or x-acs-*
+ * headers, the error envelope in JSON and XML, and the gateway's own errors.
+ */
+import t from 'tap';
+import { call, DEMO, dumpStore, testApp } from './helpers.js';
+
+const REQUEST_ID = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/;
+const report = { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId };
+
+t.test('Format decides JSON or XML, case-insensitively; classic requests default to XML', async (t) => {
+  const em = await testApp(t);
+  for (const format of ['JSON', 'json', 'Json'] as const) {
+    const res = await em.app.inject({ method: 'GET', url: `/?Action=GetAggregateCompliancePackReport&AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}&Format=${format}` });
+    t.equal(res.statusCode, 200);
+    t.equal(res.headers['content-type'], 'application/json;charset=utf-8');
+    t.match(JSON.parse(res.body).RequestId, REQUEST_ID);
+  }
+  const xml = await call(em, 'GetAggregateCompliancePackReport', report, { format: null });
+  t.equal(xml.headers['content-type'], 'text/xml;charset=utf-8');
+  t.match(xml.body, /^<\?xml version="1\.0" encoding="UTF-8"\?><GetAggregateCompliancePackReportResponse><RequestId>/);
+  const lower = await call(em, 'GetAggregateCompliancePackReport', report, { format: 'xml' as 'XML' });
+  t.equal(lower.headers['content-type'], 'text/xml;charset=utf-8');
+});
+
+t.test('current-SDK requests (x-acs-action header, no Format) get JSON', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({
+    method: 'GET',
+    url: `/?AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}`,
+    headers: { 'x-acs-action': 'GetAggregateCompliancePackReport', 'x-acs-version': '2020-09-07', accept: 'application/json' },
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'application/json;charset=utf-8');
+  t.equal(JSON.parse(res.body).CompliancePackReport.ReportStatus, 'COMPLETE');
+});
+
+t.test('parameters merge from query and form body; POST works', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({
+    method: 'POST',
+    url: `/?Action=GetAggregateCompliancePackReport&Format=JSON&Version=2020-09-07`,
+    payload: `AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(JSON.parse(res.body).CompliancePackReport.CompliancePackId, DEMO.compliancePackId);
+});
+
+t.test('error envelope: JSON and XML, with RequestId, HostId, Code, Message, Recommend', async (t) => {
+  const em = await testApp(t);
+  const json = await call(em, 'GetAggregateCompliancePackReport', { AggregatorId: 'ca-0000000000000000dead', CompliancePackId: DEMO.compliancePackId });
+  t.equal(json.status, 400);
+  t.equal(json.headers['content-type'], 'application/json;charset=utf-8');
+  t.same(Object.keys(json.json), ['RequestId', 'HostId', 'Code', 'Message', 'Recommend']);
+  t.match(json.json, {
+    HostId: 'config.cn-shanghai.aliyuncs.com',
+    Code: 'Invalid.AggregatorId.Value',
+    Message: 'The specified AggregatorId is invalid.',
+    Recommend: `https://api.aliyun.com/troubleshoot?q=Invalid.AggregatorId.Value&product=Config&requestId=${json.json.RequestId}`,
+  });
+  const xml = await call(em, 'GetAggregateCompliancePackReport', { AggregatorId: 'ca-0000000000000000dead', CompliancePackId: DEMO.compliancePackId }, { format: 'XML' });
+  t.equal(xml.status, 400);
+  t.equal(xml.headers['content-type'], 'text/xml;charset=utf-8');
+  t.match(
+    xml.body,
+    /^<\?xml version='1\.0' encoding='UTF-8'\?><Error><RequestId>[0-9A-F-]{36}<\/RequestId><HostId>config\.cn-shanghai\.aliyuncs\.com<\/HostId><Code>Invalid\.AggregatorId\.Value<\/Code><Message>The specified AggregatorId is invalid\.<\/Message><Recommend><!\[CDATA\[https:\/\/api\.aliyun\.com\/troubleshoot\?q=Invalid\.AggregatorId\.Value&product=Config&requestId=[0-9A-F-]{36}\]\]><\/Recommend><\/Error>$/,
+  );
+});
+
+t.test('gateway errors', async (t) => {
+  const em = await testApp(t);
+  const before = dumpStore(em);
+  const cases: { name: string; url: string; headers?: Record<string, string>; status: number; code: string; message: string; type: string }[] = [
+    { name: 'missing Action', url: '/?Format=JSON', status: 400, code: 'MissingAction', message: 'Action is mandatory for this action.', type: 'json' },
+    { name: 'missing Action, XML by default', url: '/', status: 400, code: 'MissingAction', message: 'Action is mandatory for this action.', type: 'xml' },
+    { name: 'unknown action', url: '/?Action=NoSuchThing&Format=JSON', status: 404, code: 'InvalidAction.NotFound', message: 'Specified api is not found, please check your url and method.', type: 'json' },
+    { name: 'real action not emulated', url: '/?Action=ListDiscoveredResources&Format=JSON', status: 501, code: 'NotImplemented', message: 'The action ListDiscoveredResources exists in Config 2020-09-07 but is not implemented by alicloud-config-emulator.', type: 'json' },
+    { name: 'wrong Version', url: '/?Action=ListAggregators&MaxResults=10&Version=2019-01-08&Format=JSON', status: 400, code: 'InvalidVersion', message: 'Specified parameter Version is not valid.', type: 'json' },
+    { name: 'wrong x-acs-version', url: '/?MaxResults=10', headers: { 'x-acs-action': 'ListAggregators', 'x-acs-version': '2019-01-08' }, status: 400, code: 'InvalidVersion', message: 'Specified parameter Version is not valid.', type: 'json' },
+    { name: 'bad Format', url: '/?Action=ListAggregators&MaxResults=10&Format=YAML', status: 400, code: 'InvalidParameter.Format', message: 'Specified parameter format is not valid.', type: 'xml' },
+    { name: 'missing required parameter', url: '/?Action=GetAggregateCompliancePackReport&AggregatorId=x&Format=JSON', status: 400, code: 'MissingCompliancePackId', message: 'CompliancePackId is mandatory for this action.', type: 'json' },
+    { name: 'invalid integer', url: '/?Action=ListAggregators&MaxResults=ten&Format=JSON', status: 400, code: 'InvalidMaxResults', message: 'Specified parameter MaxResults is not valid.', type: 'json' },
+    { name: 'integer out of range', url: '/?Action=ListAggregators&MaxResults=101&Format=JSON', status: 400, code: 'InvalidMaxResults', message: 'Specified parameter MaxResults is not valid.', type: 'json' },
+    { name: 'invalid enum', url: '/?Action=ListAggregateCompliancePacks&AggregatorId=ca-f632626622af0079a1b2&Status=BROKEN&Format=JSON', status: 400, code: 'InvalidStatus', message: 'Specified parameter Status is not valid.', type: 'json' },
+    { name: 'malformed percent-encoding', url: '/?Action=ListAggregators&MaxResults=%zz&Format=JSON', status: 400, code: 'RequestParameterMalformed', message: 'Request parameters has malformed encoded characters.', type: 'xml' },
+    { name: 'unknown parameter', url: '/?Action=ListAggregators&MaxResults=10&Bogus=1&Format=JSON', status: 400, code: 'InvalidParameter', message: 'The parameter Bogus is not supported by ListAggregators.', type: 'json' },
+  ];
+  for (const c of cases) {
+    const res = await em.app.inject({ method: 'GET', url: c.url, headers: c.headers });
+    t.equal(res.statusCode, c.status, `${c.name}: status`);
+    if (c.type === 'json') {
+      t.equal(res.headers['content-type'], 'application/json;charset=utf-8', `${c.name}: JSON`);
+      const body = JSON.parse(res.body);
+      t.equal(body.Code, c.code, `${c.name}: code`);
+      t.equal(body.Message, c.message, `${c.name}: message`);
+    } else {
+      t.equal(res.headers['content-type'], 'text/xml;charset=utf-8', `${c.name}: XML`);
+      t.match(res.body, `<Code>${c.code}</Code><Message>${c.message}</Message>`, `${c.name}: code and message`);
+    }
+  }
+  t.equal(dumpStore(em), before, 'no gateway error changed the store');
+});
+
+t.test('a request without Version gets the only version there is', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'GET', url: `/?Action=GetAggregateCompliancePackReport&AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}&Format=JSON` });
+  t.equal(res.statusCode, 200);
+});
+
+t.test('bodies: non-form content types are ignored, oversized bodies get the API error shape', async (t) => {
+  const em = await testApp(t);
+  const json = await em.app.inject({
+    method: 'POST',
+    url: `/?Action=GetAggregateCompliancePackReport&Format=JSON&AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}`,
+    payload: '{"not": "a form"}',
+    headers: { 'content-type': 'application/json' },
+  });
+  t.equal(json.statusCode, 200);
+  const big = await em.app.inject({
+    method: 'POST',
+    url: '/?Action=ListAggregators&Format=JSON',
+    payload: 'MaxResults=10&Pad=' + 'x'.repeat(2 * 1024 * 1024),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  t.equal(big.statusCode, 413);
+  t.equal(JSON.parse(big.body).Code, 'RequestBodyTooLarge');
+  const badForm = await em.app.inject({
+    method: 'POST',
+    url: '/?Action=ListAggregators&Format=JSON',
+    payload: 'MaxResults=%E0%A4%A',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  t.equal(badForm.statusCode, 400);
+  t.equal(JSON.parse(badForm.body).Code, 'RequestParameterMalformed');
+});
+
+t.test('unknown paths answer the API not-found error, never a stack trace', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'GET', url: '/some/where' });
+  t.equal(res.statusCode, 404);
+  t.match(res.body, '<Code>InvalidAction.NotFound</Code>');
+});
+
+t.test('XML escapes reflected input', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'GET', url: `/?Action=ListAggregators&MaxResults=10&${encodeURIComponent('<x>&"')}=1` });
+  t.equal(res.statusCode, 400);
+  t.match(res.body, '<Message>The parameter &lt;x&gt;&amp;" is not supported by ListAggregators.</Message>');
+});
