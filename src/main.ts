@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     if (cli === 'help') return void process.stdout.write(help());
     if (cli === 'version') return void process.stdout.write(`${version()}\n`);
     config = resolveConfig(process.env, cli);
+    // Pretty logs for people at a terminal, JSON for machines, unless chosen explicitly.
+    if (cli.logFormat === undefined && !process.env.CONFIG_EMULATOR_LOG_FORMAT && process.stdout.isTTY) config.logFormat = 'pretty';
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`alicloud-config-emulator: ${err.message}\nRun with --help for the options.\n`);
@@ -68,7 +70,11 @@ async function main(): Promise<void> {
 
   let emulator;
   try {
-    emulator = await buildApp({ config, logger: { level: config.logLevel } });
+    const logger =
+      config.logFormat === 'pretty'
+        ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,reqId', singleLine: true } } }
+        : { level: config.logLevel };
+    emulator = await buildApp({ config, logger });
   } catch (err) {
     if (err instanceof FixtureError) {
       process.stderr.write(`alicloud-config-emulator: bad fixtures: ${err.message}\n`);
