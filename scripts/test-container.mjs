@@ -204,7 +204,8 @@ async function main() {
 
   // 1. build
   if (NO_BUILD) {
-    record('build', engine(['image', 'inspect', IMAGE]).code === 0, `reused ${IMAGE} (CONTAINER_TEST_NO_BUILD=1)`);
+    const exists = engine(['image', 'inspect', IMAGE]).code === 0;
+    record('build', exists, exists ? `reused ${IMAGE} (CONTAINER_TEST_NO_BUILD=1)` : `no image ${IMAGE} to reuse (CONTAINER_TEST_NO_BUILD=1)`);
   } else {
     const t0 = Date.now();
     // podman defaults to the OCI image format, which has no HEALTHCHECK: ask for the docker format.
@@ -213,14 +214,14 @@ async function main() {
     const r = engine(args, { inherit: true });
     record('build', r.code === 0, `${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  if (!results.at(-1).ok) return 1;
+  if (!results.at(-1).ok) return summary();
 
   // 2. run, with a fresh named volume holding a file database
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const runArgs = [
     'run', '-d', '--name', CONTAINER,
-    '-p', `${port}:${port}`,
+    '-p', `127.0.0.1:${port}:${port}`, // loopback only: nothing else needs to reach the test container
     '-e', `CONFIG_EMULATOR_PORT=${port}`, // podman here uses the host network: listen on the same port inside
     '-e', 'CONFIG_EMULATOR_DB=/data/config.db',
     '-v', `${VOLUME}:/data`,

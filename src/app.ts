@@ -5,13 +5,15 @@
  * authenticator, fixtures), then routes (RPC, OSS downloads, control plane). Resources close in
  * onClose. Tests build an app on ':memory:' with a fixed clock and ids and use inject().
  */
+import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
 import { bundledCatalog, type Catalog } from './catalog.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
-import { resolveConfig, type Config } from './config.js';
+import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
 import { FormBody } from './protocol/form.js';
 import { errorReply } from './protocol/serialize.js';
@@ -72,7 +74,10 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   };
   const state: EmulatorState = { ready: false, loaded: null };
 
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
+  const https = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
   const app = Fastify({
+    https,
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -82,6 +87,12 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   const emulator: Emulator = { app, services, state };
   app.decorate('emulator', emulator);
   app.addHook('onClose', async () => store.close());
+
+  // CORS for browser demos (on by default; --cors off disables it).
+  if (config.cors !== 'off') {
+    const origins = config.cors === '*' ? true : config.cors.split(',').map((o) => o.trim()).filter(Boolean);
+    await app.register(cors, { origin: origins, methods: ['GET', 'HEAD', 'POST', 'DELETE'], exposedHeaders: ['x-emulator-auth-warning', 'etag', 'x-oss-request-id'] });
+  }
 
   // Bodies: forms keep their raw text (V3 signatures hash it); any other type is ignored.
   await app.register(formbody, { bodyLimit: BODY_LIMIT, parser: (raw: string) => new FormBody(raw) as never });

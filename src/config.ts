@@ -35,6 +35,11 @@ export interface Config {
   seed: number | undefined;
   /** Public base URL written into report links; empty = taken from each request's Host header. */
   publicUrl: string;
+  /** CORS: '*' (any origin), 'off', or a comma-separated list of allowed origins. */
+  cors: string;
+  /** PEM files for HTTPS; both or neither. */
+  tlsCert: string;
+  tlsKey: string;
 }
 
 /** Root of the package (the folder holding package.json), from src/ or dist/src/. */
@@ -88,6 +93,9 @@ export const OPTIONS = [
   option({ key: 'auth', flag: 'auth', env: 'CONFIG_EMULATOR_AUTH', default: 'warn', help: 'Signature checks: off, warn (serve and flag) or strict (real errors).', parse: oneOf('auth', AUTH_MODES) }),
   option({ key: 'accessKeys', flag: 'access-keys', env: 'CONFIG_EMULATOR_ACCESS_KEYS', default: '', shown: '(none)', help: 'Extra access keys id:secret:accountId, comma separated.', parse: text }),
   option({ key: 'seed', flag: 'seed', env: 'CONFIG_EMULATOR_SEED', default: undefined, shown: '(random)', help: 'Seed that makes resource ids and RequestIds repeat across runs.', parse: int('seed', 0, 2 ** 32 - 1) }),
+  option({ key: 'cors', flag: 'cors', env: 'CONFIG_EMULATOR_CORS', default: '*', help: 'CORS for browser demos: * (any origin), off, or comma-separated origins.', parse: text }),
+  option({ key: 'tlsCert', flag: 'tls-cert', env: 'CONFIG_EMULATOR_TLS_CERT', default: '', shown: '(plain HTTP)', help: 'PEM certificate file; with --tls-key serves HTTPS.', parse: text }),
+  option({ key: 'tlsKey', flag: 'tls-key', env: 'CONFIG_EMULATOR_TLS_KEY', default: '', shown: '(plain HTTP)', help: 'PEM private key file for --tls-cert.', parse: text }),
   option({ key: 'publicUrl', flag: 'public-url', env: 'CONFIG_EMULATOR_PUBLIC_URL', default: '', shown: '(from the Host header)', help: 'Base URL written into report links, e.g. http://emulator:8080.', parse: text }),
 ] as const;
 

@@ -1,0 +1,63 @@
+/**
+ * Browser and TLS options: CORS on by default (configurable, or off) and optional HTTPS.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { startEmulator } from '../src/index.js';
+import { testApp } from './helpers.js';
+
+t.test('CORS is on by default for any origin', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'GET', url: '/?Action=ListAggregators&MaxResults=1&Format=JSON', headers: { origin: 'http://demo.local' } });
+  t.equal(res.headers['access-control-allow-origin'], 'http://demo.local');
+  const pre = await em.app.inject({ method: 'OPTIONS', url: '/', headers: { origin: 'http://demo.local', 'access-control-request-method': 'POST' } });
+  t.equal(pre.statusCode, 204);
+  t.match(pre.headers['access-control-allow-methods'], 'POST');
+});
+
+t.test('CORS limited to listed origins, or off', async (t) => {
+  const listed = await testApp(t, { config: { cors: 'http://a.example, http://b.example' } });
+  const ok = await listed.app.inject({ method: 'GET', url: '/?Action=ListAggregators&MaxResults=1&Format=JSON', headers: { origin: 'http://b.example' } });
+  t.equal(ok.headers['access-control-allow-origin'], 'http://b.example');
+  const other = await listed.app.inject({ method: 'GET', url: '/?Action=ListAggregators&MaxResults=1&Format=JSON', headers: { origin: 'http://evil.example' } });
+  t.equal(other.headers['access-control-allow-origin'], undefined);
+  const off = await testApp(t, { config: { cors: 'off' } });
+  const none = await off.app.inject({ method: 'GET', url: '/?Action=ListAggregators&MaxResults=1&Format=JSON', headers: { origin: 'http://demo.local' } });
+  t.equal(none.headers['access-control-allow-origin'], undefined);
+});
+
+t.test('HTTPS with --tls-cert/--tls-key; report links use https', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ace-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  } catch {
+    t.comment('openssl is not available here: HTTPS test not run');
+    return;
+  }
+  const emu = await startEmulator({ tlsCert: cert, tlsKey: key });
+  t.teardown(() => emu.close());
+  const body = await new Promise<string>((resolve, reject) => {
+    https
+      .get(
+        `https://127.0.0.1:${emu.port}/?Action=GetAggregateCompliancePackReport&AggregatorId=ca-f632626622af0079a1b2&CompliancePackId=cp-fdc8626622af00f9a1b2&Format=JSON`,
+        { rejectUnauthorized: false },
+        (res) => {
+          let data = '';
+          res.on('data', (d: Buffer) => (data += d.toString()));
+          res.on('end', () => resolve(data));
+        },
+      )
+      .on('error', reject);
+  });
+  t.match(JSON.parse(body).CompliancePackReport.ReportUrl, new RegExp(`^https://127\\.0\\.0\\.1:${emu.port}/CompliancePackReports/`));
+});
+
+t.test('--tls-cert without --tls-key is refused', async (t) => {
+  await t.rejects(startEmulator({ tlsCert: '/nonexistent.pem' }), /--tls-cert and --tls-key go together/);
+});
