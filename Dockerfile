@@ -81,9 +81,10 @@ EXPOSE 8080
 # For a persistent database: -e CONFIG_EMULATOR_DB=/data/config.db -v emulator-data:/data
 VOLUME /data
 
-# No curl in the slim image: node's own fetch. Follows CONFIG_EMULATOR_PORT if it is overridden.
+# No curl in the slim image: node's own fetch. Follows CONFIG_EMULATOR_PORT, and switches to HTTPS
+# (without verifying the usually self-signed certificate) when CONFIG_EMULATOR_TLS_CERT is set.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.CONFIG_EMULATOR_PORT||8080)+'/_emulator/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const e=process.env,s=e.CONFIG_EMULATOR_TLS_CERT?'https':'http';if(s=='https')e.NODE_TLS_REJECT_UNAUTHORIZED='0';fetch(s+'://127.0.0.1:'+(e.CONFIG_EMULATOR_PORT||8080)+'/_emulator/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # The server handles SIGTERM/SIGINT itself (graceful close + WAL checkpoint), so node runs as PID 1.
 STOPSIGNAL SIGTERM

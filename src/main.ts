@@ -8,6 +8,7 @@ import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, OPTIONS, PACKAGE_ROOT, parseOptionValue, resolveConfig, type Config } from './config.js';
 import { FixtureError } from './state/fixtures.js';
+import { StoreOpenError } from './store/db.js';
 
 function version(): string {
   return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -78,6 +79,14 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof FixtureError) {
       process.stderr.write(`alicloud-config-emulator: bad fixtures: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`alicloud-config-emulator: ${err.message}\n`);
+      process.exit(2);
+    }
+    if (err instanceof StoreOpenError || (err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'EACCES') {
+      process.stderr.write(`alicloud-config-emulator: ${(err as Error).message} (check that the path exists and is writable)\n`);
       process.exit(2);
     }
     throw err;

@@ -8,10 +8,23 @@ import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
+/** The database file cannot be opened (missing directory, no permission, not a database). */
+export class StoreOpenError extends Error {
+  constructor(readonly file: string, reason: string) {
+    super(`cannot open database ${file}: ${reason}`);
+    this.name = 'StoreOpenError';
+  }
+}
+
 export function openDatabase(file: string): Db {
-  const db = new Database(file);
+  let db: Db;
+  try {
+    db = new Database(file);
+    if (file !== ':memory:' && file !== '') db.pragma('journal_mode = WAL');
+  } catch (err) {
+    throw new StoreOpenError(file, (err as Error).message);
+  }
   if (file !== ':memory:' && file !== '') {
-    db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
   }
