@@ -182,3 +182,22 @@ t.test('DeleteConfigRules / ActiveConfigRules / DeactiveConfigRules', async (t) 
   }
   await expectError(t, em, 'ActiveConfigRules', { CompliancePackId: DEMO.compliancePackId }, { status: 400, code: 'Invalid.CompliancePackId.Value' });
 });
+
+t.test('AccountNotExisted (404) for an account without Config, on every rule, report and tag action', async (t) => {
+  const em = await testApp(t);
+  em.services.store.accounts.upsert({ accountId: DEMO.tomAccountId, accountName: 'Tom', configEnabled: false });
+  const tom = { AccessKeyId: 'LTAI5tEmulatorTomKey' };
+  const agg = { AggregatorId: DEMO.aggregatorId };
+  const cases: [string, Record<string, string | number>][] = [
+    ['CreateConfigRule', base], ['UpdateConfigRule', { ConfigRuleId: 'cr-1' }], ['GetConfigRule', { ConfigRuleId: 'cr-1' }], ['ListConfigRules', {}],
+    ['DeleteConfigRules', { ConfigRuleIds: 'cr-1' }], ['ActiveConfigRules', { ConfigRuleIds: 'cr-1' }], ['DeactiveConfigRules', { ConfigRuleIds: 'cr-1' }],
+    ['CreateAggregateConfigRule', { ...base, ...agg }], ['UpdateAggregateConfigRule', { ...agg, ConfigRuleId: 'cr-1' }],
+    ['GetAggregateConfigRule', { ...agg, ConfigRuleId: 'cr-1' }], ['ListAggregateConfigRules', agg], ['DeleteAggregateConfigRules', { ...agg, ConfigRuleIds: 'cr-1' }],
+    ['ActiveAggregateConfigRules', { ...agg, ConfigRuleIds: 'cr-1' }], ['DeactiveAggregateConfigRules', { ...agg, ConfigRuleIds: 'cr-1' }],
+    ['CopyConfigRules', { SrcConfigRuleIds: 'cr-1' }], ['GenerateAggregateConfigRulesReport', agg], ['GetAggregateConfigRulesReport', agg],
+    ['TagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::Rule', 'ResourceId.1': 'cr-1', Tag: '[{"Key":"k","Value":"v"}]' }],
+    ['UntagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::Rule', 'ResourceId.1': 'cr-1', All: 'true' }],
+    ['ListTagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::Rule' }],
+  ];
+  for (const [action, params] of cases) await expectError(t, em, action, { ...params, ...tom }, { status: 404, code: 'AccountNotExisted' });
+});

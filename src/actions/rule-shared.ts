@@ -232,7 +232,8 @@ function frequency(types: string, given: string | undefined, fallback: string | 
   return given ?? '';
 }
 
-function checkOwnerCapacity(ctx: ActionContext, aggregatorId: string, adding: number): void {
+/** ExceedMaxRuleCount when `adding` rules would pass the per-owner limit. */
+export function checkOwnerCapacity(ctx: ActionContext, aggregatorId: string, adding: number): void {
   if (ctx.store.rules.count(ctx.accountId, aggregatorId) + adding > RULE_LIMITS.rulesPerOwner) throw Errors.exceedMaxRuleCount();
 }
 
@@ -563,7 +564,6 @@ export function copyRule(ctx: ActionContext, src: ConfigRule, aggregatorId: stri
   return copy;
 }
 
-export { checkOwnerCapacity };
 
 /**
  * The caller's aggregator for a write. A member account of someone else's account group gets
