@@ -274,6 +274,8 @@ t.test('Deactive/Active/Delete: per-item results and state transitions', async (
   t.equal((await get(a)).Compliance.ComplianceType, 'NOT_APPLICABLE');
   const again = await call(em, 'DeactiveAggregateConfigRules', { AggregatorId: AGG, ConfigRuleIds: a });
   t.same(again.json.OperateRuleResult.OperateRuleItemList, [{ ConfigRuleId: a, ErrorCode: 'ConfigRuleStatusNotActive', Success: false }]);
+  const againXml = await call(em, 'DeactiveAggregateConfigRules', { AggregatorId: AGG, ConfigRuleIds: a }, { format: 'XML' });
+  t.match(againXml.body, /<DeactiveAggregateConfigRulesResponse><RequestId>[^<]+<\/RequestId><OperateRuleResult><OperateRuleItemList><ConfigRuleId>cr-[0-9a-f]{20}<\/ConfigRuleId><ErrorCode>ConfigRuleStatusNotActive<\/ErrorCode><Success>false<\/Success><\/OperateRuleItemList><\/OperateRuleResult><\/DeactiveAggregateConfigRulesResponse>/);
 
   const act = await call(em, 'ActiveAggregateConfigRules', { AggregatorId: AGG, ConfigRuleIds: `${a},${b}` }, { format: 'XML' });
   t.equal(act.status, 200);

@@ -164,6 +164,8 @@ t.test('DeleteConfigRules / ActiveConfigRules / DeactiveConfigRules', async (t) 
   ]);
   const onAgain = await call(em, 'ActiveConfigRules', { ConfigRuleIds: a });
   t.same(onAgain.json.OperateRuleResult.OperateRuleItemList, [{ ConfigRuleId: a, ErrorCode: 'ConfigRuleStatusNotInActive', Success: false }]);
+  const onXml = await call(em, 'ActiveConfigRules', { ConfigRuleIds: a }, { format: 'XML' });
+  t.match(onXml.body, /<ActiveConfigRulesResponse><RequestId>[^<]+<\/RequestId><OperateRuleResult><OperateRuleItemList><ConfigRuleId>cr-[0-9a-f]{20}<\/ConfigRuleId><ErrorCode>ConfigRuleStatusNotInActive<\/ErrorCode><Success>false<\/Success><\/OperateRuleItemList><\/OperateRuleResult><\/ActiveConfigRulesResponse>/);
   // an account-group rule is not a single-account rule
   const del = await call(em, 'DeleteConfigRules', { ConfigRuleIds: `${a},cr-a260626622af0005a1b2` });
   t.same(del.json.OperateRuleResult.OperateRuleItemList, [
