@@ -79,6 +79,16 @@ export const Errors = {
   configRulesInvalid: e('Invalid.ConfigRules.Value', 400, 'The specified ConfigRules is invalid.'),
   configRuleExceedMaxRuleCount: e('ConfigRuleExceedMaxRuleCount', 400, 'The maximum number of config rules is exceeded.'),
   compliancePackReportCreating: e('CompliancePackReportCreating', 400, 'The compliance pack report is being created.'),
+
+  // --- config rules, rules reports and tags (issue 3, part B) -------------------------------------
+  configRuleNotExists: e('ConfigRuleNotExists', 400, 'The ConfigRule does not exist.'),
+  configRuleExists: e('ConfigRuleExists', 400, 'The ConfigRule already exists.'),
+  exceedMaxRuleCount: e('ExceedMaxRuleCount', 400, 'The maximum number of rules is exceeded.'),
+  configRuleIdsSizeExceed: e('Invalid.ConfigRuleIds.SizeExceed', 400, 'The maximum number of ConfigRuleIds cannot exceed 20.'),
+  configRuleReportCreating: e('ConfigRuleReportCreating', 400, 'The config rule report is being created.'),
+  tagResourceTypeInvalid: e('Invalid.ResourceType.Value', 400, 'The specified ResourceType is invalid.'),
+  tagResourceIdInvalid: e('Invalid.ResourceId.Value', 400, 'The specified ResourceId is invalid.'),
+  tagKeyInvalid: e('Invalid.TagKey.Value', 400, 'The specified TagKey is invalid.'),
 } as const;
 
 /** Wraps an unexpected exception: the client gets InternalError, never a stack trace. */

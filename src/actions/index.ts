@@ -11,9 +11,17 @@ import aggregators from './aggregators.js';
 import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
 import { ALL_ACTIONS } from './all-actions.js';
+import aggregateConfigRules from './aggregate-config-rules.js';
+import configRules from './config-rules.js';
+import ruleReports from './rule-reports.js';
+import tags from './tags.js';
 import type { ActionContext, CompiledAction, Result } from './define.js';
 
-const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports];
+const FAMILIES: CompiledAction[][] = [
+  aggregators, aggregateCompliancePacks, aggregatePackReports,
+  // issue 3 part B: config rules, rules reports, tags
+  aggregateConfigRules, configRules, ruleReports, tags,
+];
 
 export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));
 

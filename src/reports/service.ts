@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { Services } from '../actions/define.js';
 import type { CompliancePack, Report, ReportKind } from '../store/index.js';
-import { packReportZip, type PackReportSnapshot } from './files.js';
-import { packReportKey } from './links.js';
+import { strToU8 } from 'fflate';
+import { packReportZip, zipOne, type PackReportSnapshot } from './files.js';
+import { packReportKey, reportStamp } from './links.js';
 
 export type ReportStatus = 'NONE' | 'CREATING' | 'COMPLETE';
 
@@ -54,4 +55,78 @@ export function createPackReport(ctx: Pick<Services, 'store'>, pack: ComplianceP
   };
   ctx.store.reports.insert({ ...report, content });
   return report;
+}
+
+// ---- rules reports (GenerateAggregateConfigRulesReport) -----------------------------------------
+
+/** One rule row of a rules report, compliance already resolved by the caller. */
+export interface RulesReportRow {
+  configRuleId: string;
+  configRuleName: string;
+  sourceIdentifier: string;
+  riskLevel: number;
+  state: string;
+  complianceType: string;
+  nonCompliantCount: number;
+}
+export interface RulesReportSnapshot {
+  accountId: number;
+  /** The account group the report covers ('' for a single account's rules). */
+  aggregatorId: string;
+  rows: RulesReportRow[];
+}
+
+/** report-format.md §2: ConfigRuleReports/{accountId}/rules/{accountId}-rules-report-{yyyyMMddHHmm}.zip (UTC+8). */
+export function rulesReportKey(accountId: number, createdAt: number): string {
+  return `ConfigRuleReports/${accountId}/rules/${accountId}-rules-report-${reportStamp(createdAt)}.zip`;
+}
+
+/** The ReportId of a rules report: `crp-` + 20 hex characters derived from its object key. */
+export function rulesReportId(objectKey: string): string {
+  return `crp-${createHash('sha1').update(objectKey).digest('hex').slice(0, 20)}`;
+}
+
+function csvLine(cells: unknown[]): string {
+  return cells.map((v) => {
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }).join(',');
+}
+
+export function rulesReportCsv(s: RulesReportSnapshot, at: number): string {
+  const lines = [
+    csvLine(['AccountId', 'AggregatorId', 'ReportCreateTimestamp']),
+    csvLine([s.accountId, s.aggregatorId, new Date(at).toISOString()]),
+    '',
+    csvLine(['ConfigRuleId', 'ConfigRuleName', 'SourceIdentifier', 'RiskLevel', 'ConfigRuleState', 'ComplianceType', 'NonCompliantResourceCount']),
+    ...s.rows.map((r) => csvLine([r.configRuleId, r.configRuleName, r.sourceIdentifier, r.riskLevel, r.state, r.complianceType, r.nonCompliantCount])),
+  ];
+  return lines.join('\r\n') + '\r\n';
+}
+
+/**
+ * Builds and stores a rules report created at `at`, ready after `delayMs`. Its scope is the
+ * aggregator (or, for a single account, `rules:{accountId}`).
+ */
+export function createRulesReport(ctx: Pick<Services, 'store'>, s: RulesReportSnapshot, at: number, delayMs: number): Report {
+  const objectKey = rulesReportKey(s.accountId, at);
+  const baseName = objectKey.slice(objectKey.lastIndexOf('/') + 1).replace(/\.zip$/, '');
+  const content = zipOne(`${baseName}.csv`, strToU8('\uFEFF' + rulesReportCsv(s, at)), at);
+  const report: Report = {
+    objectKey,
+    scopeId: rulesReportScope(s.accountId, s.aggregatorId),
+    kind: s.aggregatorId ? 'aggregate-rules' : 'rules',
+    accountId: s.accountId,
+    aggregatorId: s.aggregatorId,
+    createdAt: at,
+    readyAt: at + delayMs,
+    contentType: 'application/zip',
+    etag: createHash('md5').update(content).digest('hex').toUpperCase(),
+  };
+  ctx.store.reports.insert({ ...report, content });
+  return report;
+}
+
+export function rulesReportScope(accountId: number, aggregatorId: string): string {
+  return aggregatorId || `rules:${accountId}`;
 }

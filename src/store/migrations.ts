@@ -106,4 +106,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account_id, action, token)
   );
   `,
+  /* 2 (issue 3b): config-rule extras (ExtendContent, Conditions) and tag listing by resource type */ `
+  ALTER TABLE config_rules ADD COLUMN extend_content TEXT NOT NULL DEFAULT '';
+  ALTER TABLE config_rules ADD COLUMN conditions     TEXT NOT NULL DEFAULT '';
+  CREATE INDEX tags_by_type ON tags(account_id, resource_type);
+  `,
 ];
