@@ -79,6 +79,18 @@ export const Errors = {
   configRulesInvalid: e('Invalid.ConfigRules.Value', 400, 'The specified ConfigRules is invalid.'),
   configRuleExceedMaxRuleCount: e('ConfigRuleExceedMaxRuleCount', 400, 'The maximum number of config rules is exceeded.'),
   compliancePackReportCreating: e('CompliancePackReportCreating', 400, 'The compliance pack report is being created.'),
+
+  // --- issue 3 part A: aggregators, compliance packs, templates, managed rules ------------------
+  aggregatorIdsEmpty: e('Invalid.AggregatorIds.Empty', 400, 'You must specify AggregatorIds.'),
+  aggregatorAccountExceedMaxCount: e('AggregatorAccountExceedMaxCount', 400, 'The maximum number of aggregator account is exceeded.'),
+  aggregatorAlreadyPending: e('AggregatorAlreadyPending', 400, 'The aggregator has a pending operation and cannot be updated.'),
+  compliancePackAlreadyPending: e('CompliancePackAlreadyPending', 400, 'The compliance pack has a pending operation and cannot be updated.'),
+  compliancePackIdsEmpty: e('Invalid.CompliancePackIds.Empty', 400, 'You must specify CompliancePackIds.'),
+  compliancePackIdsSizeExceed: e('Invalid.CompliancePackIds.SizeExceed', 400, 'The maximum number of CompliancePackIds is 5.'),
+  configRuleIdsEmpty: e('Invalid.ConfigRuleIds.Empty', 400, 'You must specify ConfigRuleIds.'),
+  srcCompliancePackIdsEmpty: e('Invalid.SrcCompliancePackIds.Empty', 400, 'You must specify SrcCompliancePackIds.'),
+  managedRuleNotFound: e('Invalid.Identifier.Value', 400, 'The specified Identifier is invalid.'),
+  // --- end issue 3 part A ------------------------------------------------------------------------
 } as const;
 
 /** Wraps an unexpected exception: the client gets InternalError, never a stack trace. */
