@@ -11,9 +11,10 @@ import aggregators from './aggregators.js';
 import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
 import { ALL_ACTIONS } from './all-actions.js';
+import compliancePacks from './compliance-packs.js';
 import type { ActionContext, CompiledAction, Result } from './define.js';
 
-const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports];
+const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports, compliancePacks];
 
 export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));
 
