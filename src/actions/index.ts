@@ -12,9 +12,11 @@ import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
 import { ALL_ACTIONS } from './all-actions.js';
 import compliancePacks from './compliance-packs.js';
+import managedRules from './managed-rules.js';
+import templates from './templates.js';
 import type { ActionContext, CompiledAction, Result } from './define.js';
 
-const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports, compliancePacks];
+const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports, compliancePacks, templates, managedRules];
 
 export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));
 
