@@ -184,3 +184,30 @@ t.test('DeleteAggregators', async (t) => {
     await expectError(t, em, 'DeleteAggregators', { AggregatorIds: ' , ' }, { status: 400, code: 'Invalid.AggregatorIds.Empty' });
   });
 });
+
+t.test('GetAggregator and ListAggregators keep the reference key sets', async (t) => {
+  const em = await testApp(t);
+  const got = (await call(em, 'GetAggregator', { AggregatorId: DEMO.aggregatorId })).json.Aggregator;
+  t.same(sortedKeys(got), [
+    'AccountId', 'AggregatorAccountCount', 'AggregatorAccounts', 'AggregatorCreateTimestamp', 'AggregatorId', 'AggregatorName', 'AggregatorStatus',
+    'AggregatorType', 'Description', 'FolderId', 'FolderName', 'Tags',
+  ]);
+  t.same(sortedKeys(got.AggregatorAccounts[0]), ['AccountId', 'AccountName', 'AccountType', 'RecorderStatus']);
+  t.type(got.AggregatorCreateTimestamp, 'string', 'a string here, as the reference shows');
+  const listed = (await call(em, 'ListAggregators', { MaxResults: 1 })).json.AggregatorsResult.Aggregators[0];
+  t.same(sortedKeys(listed), [
+    'AccountId', 'AggregatorAccountCount', 'AggregatorCreateTimestamp', 'AggregatorId', 'AggregatorName', 'AggregatorStatus', 'AggregatorType', 'Description', 'FolderId', 'Tags',
+  ]);
+  t.type(listed.AggregatorCreateTimestamp, 'number');
+});
+
+t.test('a repeated DeleteAggregators ClientToken returns the first answer', async (t) => {
+  const em = await testApp(t);
+  const id = await createGroup(em, 'once');
+  const first = await call(em, 'DeleteAggregators', { AggregatorIds: id, ClientToken: 'del-1' });
+  const second = await call(em, 'DeleteAggregators', { AggregatorIds: id, ClientToken: 'del-1' });
+  t.same(second.json.OperateAggregatorsResult, first.json.OperateAggregatorsResult);
+  t.same(second.json.OperateAggregatorsResult.OperateAggregators[0].Success, true);
+  const third = await call(em, 'DeleteAggregators', { AggregatorIds: id });
+  t.same(third.json.OperateAggregatorsResult.OperateAggregators[0], { AggregatorId: id, Success: false, ErrorCode: 'Invalid.AggregatorId.Value' });
+});

@@ -120,6 +120,8 @@ export const getAggregator = defineAction({
         AggregatorType: a.aggregatorType,
         Description: a.description,
         FolderId: a.folderId,
+        // Folder names live in the resource directory, which the emulator does not model.
+        FolderName: '',
         Tags: wireTags(ctx, a.aggregatorId),
       },
     };
