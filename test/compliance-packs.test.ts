@@ -310,3 +310,33 @@ t.test('Attach/DetachConfigRuleToCompliancePack', async (t) => {
     }
   });
 });
+
+t.test('flattened ConfigRules (RPC repeat-list style) and AccountNotExisted', async (t) => {
+  const em = await testApp(t);
+  const res = await call(em, 'CreateCompliancePack', {
+    CompliancePackName: 'flat',
+    'ConfigRules.1.ManagedRuleIdentifier': 'eip-bandwidth-limit',
+    'ConfigRules.1.ConfigRuleParameters.1.ParameterName': 'bandwidth',
+    'ConfigRules.1.ConfigRuleParameters.1.ParameterValue': '30',
+    'ConfigRules.2.ManagedRuleIdentifier': 'oss-bucket-public-read-prohibited',
+    'ConfigRules.2.RiskLevel': '3',
+  }, { method: 'POST' });
+  t.equal(res.status, 200);
+  const pack = await getPack(em, res.json.CompliancePackId);
+  t.same(pack.ConfigRules.map((r: { ManagedRuleIdentifier: string }) => r.ManagedRuleIdentifier), ['eip-bandwidth-limit', 'oss-bucket-public-read-prohibited']);
+  t.same(pack.ConfigRules[0].ConfigRuleParameters, [{ ParameterName: 'bandwidth', ParameterValue: '30', Required: true }]);
+  t.equal(pack.ConfigRules[1].RiskLevel, 3);
+
+  // an account that has not enabled Cloud Config
+  const { store } = em.services;
+  store.transaction(() => {
+    store.accounts.upsert({ accountId: 1999999999999999, accountName: 'off', configEnabled: false });
+    store.accounts.upsertAccessKey({ accessKeyId: 'LTAI5tOffKey', secret: 'OffSecret', accountId: 1999999999999999 });
+  });
+  for (const action of ['CreateCompliancePack', 'ListCompliancePacks', 'GetCompliancePack', 'DeleteCompliancePacks']) {
+    await expectError(t, em, action, { AccessKeyId: 'LTAI5tOffKey', CompliancePackName: 'x', CompliancePackId: res.json.CompliancePackId, CompliancePackIds: res.json.CompliancePackId }, {
+      status: 404,
+      code: 'AccountNotExisted',
+    });
+  }
+});
