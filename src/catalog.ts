@@ -2,6 +2,11 @@
  * The managed-rule and compliance-pack-template catalogs, loaded once from fixtures/catalog/.
  * They are data, not code: adding a managed rule means adding its JSON entry (and, for
  * evaluation, an evaluator).
+ *
+ * Templates use managed rules that managed-rules.json does not describe. Each such identifier
+ * becomes a catalog entry built from what the (first) template says about it: its name, its
+ * description, its parameters (the template's values as defaults), its resource types and risk
+ * level when given. Those entries carry `origin: 'template'`; see docs/fidelity.md.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,17 +35,46 @@ export interface ManagedRule {
   evaluatedAttributes?: string[];
   logic?: string;
   annotationExample?: Record<string, string>;
+  /** 'template' when the entry was derived from a template rule (no managed-rules.json entry). */
+  origin?: 'catalog' | 'template';
 }
 export interface TemplateRule {
   ManagedRuleIdentifier: string;
-  ManagedRuleName?: string;
-  Description?: string;
-  RiskLevel?: number;
-  ResourceTypesScope?: string;
+  ManagedRuleName?: string | null;
+  Description?: string | null;
+  RiskLevel?: number | null;
+  ResourceTypesScope?: string | null;
   DefaultEnable?: boolean | null;
   ControlId?: string;
   ControlDescription?: string;
-  ConfigRuleParameters?: { ParameterName: string; ParameterValue: string; Required?: boolean }[];
+  ConfigRuleParameters?: { ParameterName: string; ParameterValue: string | null; Required?: boolean | null }[] | null;
+}
+
+/** The resource types of a template rule (`ResourceTypesScope` is a comma-joined string). */
+export function templateRuleResourceTypes(r: TemplateRule): string[] {
+  return (r.ResourceTypesScope ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** A catalog entry for a managed rule known only from a template. */
+export function managedRuleFromTemplate(r: TemplateRule): ManagedRule {
+  const resourceTypes = templateRuleResourceTypes(r);
+  return {
+    identifier: r.ManagedRuleIdentifier,
+    name: r.ManagedRuleName ?? r.ManagedRuleIdentifier,
+    ...(r.ManagedRuleName ? { nameZh: r.ManagedRuleName } : {}),
+    description: r.Description ?? '',
+    resourceTypes,
+    parameters: (r.ConfigRuleParameters ?? []).map((p) => ({
+      name: p.ParameterName,
+      type: 'String',
+      defaultValue: p.ParameterValue ?? null,
+      required: p.Required === true,
+    })),
+    defaultRiskLevel: r.RiskLevel ?? 2,
+    triggerTypes: ['ConfigurationItemChangeNotification'],
+    labels: [...new Set(resourceTypes.map((t) => t.split('::')[1]).filter((x): x is string => !!x))],
+    origin: 'template',
+  };
 }
 export interface PackTemplate {
   CompliancePackTemplateId: string;
@@ -57,8 +91,11 @@ export class Catalog {
   private readonly templates = new Map<string, PackTemplate>();
 
   constructor(managedRules: ManagedRule[], templates: PackTemplate[]) {
-    for (const r of managedRules) this.rules.set(r.identifier, r);
-    for (const t of templates) this.templates.set(t.CompliancePackTemplateId, t);
+    for (const r of managedRules) this.rules.set(r.identifier, { ...r, origin: r.origin ?? 'catalog' });
+    for (const t of templates) {
+      this.templates.set(t.CompliancePackTemplateId, t);
+      for (const r of t.ConfigRules) if (!this.rules.has(r.ManagedRuleIdentifier)) this.rules.set(r.ManagedRuleIdentifier, managedRuleFromTemplate(r));
+    }
   }
 
   static load(dir = path.join(PACKAGE_ROOT, 'fixtures', 'catalog')): Catalog {

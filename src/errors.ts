@@ -89,6 +89,17 @@ export const Errors = {
   tagResourceTypeInvalid: e('Invalid.ResourceType.Value', 400, 'The specified ResourceType is invalid.'),
   tagResourceIdInvalid: e('Invalid.ResourceId.Value', 400, 'The specified ResourceId is invalid.'),
   tagKeyInvalid: e('Invalid.TagKey.Value', 400, 'The specified TagKey is invalid.'),
+  // --- issue 3 part A: aggregators, compliance packs, templates, managed rules ------------------
+  aggregatorIdsEmpty: e('Invalid.AggregatorIds.Empty', 400, 'You must specify AggregatorIds.'),
+  aggregatorAccountExceedMaxCount: e('AggregatorAccountExceedMaxCount', 400, 'The maximum number of aggregator account is exceeded.'),
+  aggregatorAlreadyPending: e('AggregatorAlreadyPending', 400, 'The aggregator has a pending operation and cannot be updated.'),
+  compliancePackAlreadyPending: e('CompliancePackAlreadyPending', 400, 'The compliance pack has a pending operation and cannot be updated.'),
+  compliancePackIdsEmpty: e('Invalid.CompliancePackIds.Empty', 400, 'You must specify CompliancePackIds.'),
+  compliancePackIdsSizeExceed: e('Invalid.CompliancePackIds.SizeExceed', 400, 'The maximum number of CompliancePackIds is 5.'),
+  configRuleIdsEmpty: e('Invalid.ConfigRuleIds.Empty', 400, 'You must specify ConfigRuleIds.'),
+  srcCompliancePackIdsEmpty: e('Invalid.SrcCompliancePackIds.Empty', 400, 'You must specify SrcCompliancePackIds.'),
+  managedRuleNotFound: e('Invalid.Identifier.Value', 400, 'The specified Identifier is invalid.'),
+  // --- end issue 3 part A ------------------------------------------------------------------------
 } as const;
 
 /** Wraps an unexpected exception: the client gets InternalError, never a stack trace. */

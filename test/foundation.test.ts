@@ -15,8 +15,9 @@ const RULES = JSON.stringify([
   { ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited', RiskLevel: 2 },
 ]);
 
+/** An RD group (all accounts): CUSTOM groups may not repeat another group's member list. */
 async function newAggregator(em: TestEmulator, name = 'Test_Group_2') {
-  const res = await call(em, 'CreateAggregator', { AggregatorName: name, Description: 'd', AggregatorType: 'CUSTOM', AggregatorAccounts: ACCOUNTS }, { method: 'POST' });
+  const res = await call(em, 'CreateAggregator', { AggregatorName: name, Description: 'd', AggregatorType: 'RD' }, { method: 'POST' });
   return res.json.AggregatorId as string;
 }
 
@@ -27,12 +28,15 @@ t.test('CreateAggregator / GetAggregator / ListAggregators', async (t) => {
   assertShape(t, 'CreateAggregator', created.json);
   t.match(created.json.AggregatorId, /^ca-[0-9a-f]{20}$/);
 
+  const creating = await call(em, 'GetAggregator', { AggregatorId: created.json.AggregatorId });
+  t.equal(creating.json.Aggregator.AggregatorStatus, 0, 'status 0 while the group is being created');
+  em.clock.advance(1000);
   const got = await call(em, 'GetAggregator', { AggregatorId: created.json.AggregatorId });
   assertShape(t, 'GetAggregator', got.json, { optional: ['$.Aggregator.FolderName'] });
   t.match(got.json.Aggregator, {
     AccountId: DEMO.managementAccountId,
     AggregatorAccountCount: 2,
-    AggregatorCreateTimestamp: String(em.clock.now()),
+    AggregatorCreateTimestamp: String(em.clock.now() - 1000),
     AggregatorName: 'Group_A',
     AggregatorStatus: 1,
     AggregatorType: 'CUSTOM',
@@ -117,10 +121,13 @@ t.test('CreateAggregateCompliancePack / Get / List', async (t) => {
   const id = created.json.CompliancePackId as string;
   t.match(id, /^cp-[0-9a-f]{20}$/);
 
+  const creating = await call(em, 'ListAggregateCompliancePacks', { AggregatorId: DEMO.aggregatorId, Status: 'CREATING' });
+  t.same(creating.json.CompliancePacksResult.CompliancePacks.map((p: { CompliancePackId: string }) => p.CompliancePackId), [id], 'CREATING right after create');
+  em.clock.advance(1000);
   const got = await call(em, 'GetAggregateCompliancePack', { AggregatorId: DEMO.aggregatorId, CompliancePackId: id });
   assertShape(t, 'GetAggregateCompliancePack', got.json);
   const pack = got.json.CompliancePack;
-  t.match(pack, { AccountId: DEMO.managementAccountId, AggregatorId: DEMO.aggregatorId, CompliancePackName: 'pack-1', RiskLevel: 1, Status: 'ACTIVE', CreateTimestamp: em.clock.now() });
+  t.match(pack, { AccountId: DEMO.managementAccountId, AggregatorId: DEMO.aggregatorId, CompliancePackName: 'pack-1', RiskLevel: 1, Status: 'ACTIVE', CreateTimestamp: em.clock.now() - 1000 });
   t.equal(pack.Scope.RegionIdsScope, 'cn-hangzhou');
   t.equal(pack.ConfigRules.length, 2);
   t.match(pack.ConfigRules[0], {

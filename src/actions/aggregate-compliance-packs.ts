@@ -1,12 +1,19 @@
 /**
- * Compliance packs of an account group: CreateAggregateCompliancePack, GetAggregateCompliancePack,
- * ListAggregateCompliancePacks.
+ * Compliance packs of an account group: Create, Get, List, Update and DeleteAggregateCompliancePacks,
+ * Attach/DetachAggregateConfigRuleToCompliancePack and CopyCompliancePacks.
+ *
+ * The pack operations are written once, for an owner: an aggregator id, or '' for the caller's
+ * single-account packs (compliance-packs.ts wraps them for the single-account actions).
+ *
+ * Lifecycle: a new pack is CREATING until `readyAt`, then ACTIVE (computed from the clock).
  */
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
-import type { CompliancePack, Scope, TagPair } from '../store/index.js';
+import type { ParamValues } from '../protocol/params.js';
+import type { CompliancePack, ConfigRule, Scope, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { materializeRules, PACK_LIMITS, parseRuleSpecs, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
+import { commaList, writableAggregator } from './aggregators.js';
+import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
 import {
   checkRiskLevel, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags,
 } from './shared.js';
@@ -14,6 +21,15 @@ import {
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
 export const PACK_STATUSES = ['ACTIVE', 'CREATING'] as const;
+
+/** How long a new (or copied) pack stays CREATING, in ms of the emulator clock. */
+export const PACK_READY_MS = 1000;
+
+/** The most pack ids one Delete*CompliancePacks call takes (Invalid.CompliancePackIds.SizeExceed). */
+export const MAX_DELETE_PACK_IDS = 5;
+
+/** Per-item error code for a rule the pack's owner does not have (OperateRuleItemList[].ErrorCode). */
+export const CONFIG_RULE_NOT_EXISTS = 'ConfigRuleNotExists';
 
 /** Scope parameters shared by the Create/Update pack actions. */
 export const scopeParams = {
@@ -77,46 +93,188 @@ export function validPackName(name: string): string {
   return name;
 }
 
+/** Parameters of Create(Aggregate)CompliancePack, apart from AggregatorId. */
+export const packCreateParams = {
+  ClientToken: p.string({ maxLength: 64 }),
+  CompliancePackName: p.string({ required: true, invalid: Errors.compliancePackNameInvalid }),
+  CompliancePackTemplateId: p.string(),
+  ConfigRules: p.jsonArray({ invalid: Errors.configRulesInvalid }),
+  DefaultEnable: p.boolean(),
+  Description: p.string({ maxLength: 1024 }),
+  RiskLevel: p.integer(),
+  Tag: tagParam,
+  TemplateContent: p.string({ maxLength: 262_144 }),
+  ...scopeParams,
+};
+
+/** Parameters of Update(Aggregate)CompliancePack, apart from AggregatorId. */
+export const packUpdateParams = {
+  ClientToken: p.string({ maxLength: 64 }),
+  CompliancePackId: p.string({ required: true }),
+  CompliancePackName: p.string({ invalid: Errors.compliancePackNameInvalid }),
+  ConfigRules: p.jsonArray({ invalid: Errors.configRulesInvalid }),
+  Description: p.string({ maxLength: 1024 }),
+  RiskLevel: p.integer(),
+  Tag: tagParam,
+  ...scopeParams,
+};
+
+/** Creates a pack of an owner (aggregator id, or '' for single-account) with its rules. */
+export function createPack(ctx: ActionContext, aggregatorId: string, q: ParamValues<typeof packCreateParams>, tagType: string): CompliancePack {
+  const name = validPackName(q.CompliancePackName);
+  const riskLevel = checkRiskLevel(q.RiskLevel) ?? 2;
+  const scope = readScope(q);
+  const tags = parseTags(q.Tag);
+  const specs = requestedRules(ctx, q);
+  if (ctx.store.packs.byName(ctx.accountId, aggregatorId, name)) throw Errors.compliancePackExists();
+  if (ctx.store.packs.count(ctx.accountId, aggregatorId) >= PACK_LIMITS.packsPerOwner) throw Errors.compliancePackExceedMaxCount();
+  const pack: CompliancePack = {
+    compliancePackId: newId(ctx, 'cp'),
+    accountId: ctx.accountId,
+    aggregatorId,
+    name,
+    description: q.Description ?? '',
+    templateId: q.CompliancePackTemplateId ?? '',
+    riskLevel,
+    scope,
+    templateContent: q.TemplateContent ?? '',
+    createdAt: ctx.now,
+    readyAt: ctx.now + PACK_READY_MS,
+  };
+  ctx.store.packs.insert(pack);
+  materializeRules(ctx, pack, specs, q.DefaultEnable !== false);
+  saveTags(ctx, pack.compliancePackId, tagType, tags);
+  return pack;
+}
+
+/**
+ * Updates a pack: given fields replace the stored ones, scope fields one by one (and the pack's
+ * rules follow the new scope); ConfigRules, when given, replaces the pack's rules (replaceRules).
+ */
+export function updatePack(ctx: ActionContext, pack: CompliancePack, q: ParamValues<typeof packUpdateParams>, tagType: string): void {
+  if (packStatus(ctx, pack) === 'CREATING') throw Errors.compliancePackAlreadyPending();
+  const name = q.CompliancePackName !== undefined && q.CompliancePackName !== '' ? validPackName(q.CompliancePackName) : pack.name;
+  const riskLevel = checkRiskLevel(q.RiskLevel) ?? pack.riskLevel;
+  const given = readScope(q);
+  const tags = parseTags(q.Tag);
+  let specs: RuleSpec[] | undefined;
+  if (q.ConfigRules !== undefined) {
+    if (q.ConfigRules.length === 0) throw Errors.configRulesEmpty();
+    specs = parseRuleSpecs(q.ConfigRules);
+  }
+  if (name !== pack.name) {
+    const other = ctx.store.packs.byName(ctx.accountId, pack.aggregatorId, name);
+    if (other && other.compliancePackId !== pack.compliancePackId) throw Errors.compliancePackExists();
+  }
+  const scope: Scope = { ...pack.scope, ...given };
+  const updated: CompliancePack = { ...pack, name, description: q.Description ?? pack.description, riskLevel, scope };
+  ctx.store.packs.update(updated);
+  if (specs) replaceRules(ctx, updated, specs);
+  if (Object.keys(given).length > 0) {
+    for (const r of ctx.store.rules.byPack(pack.compliancePackId)) {
+      ctx.store.rules.update({ ...r, scope: { ...scope, resourceTypesScope: r.scope.resourceTypesScope }, modifiedAt: ctx.now });
+    }
+  }
+  saveTags(ctx, pack.compliancePackId, tagType, tags);
+}
+
+/** Delete*CompliancePacks: per-item results; DeleteRule=true deletes the rules, else they are kept, detached. */
+export function deletePacks(ctx: ActionContext, aggregatorId: string, rawIds: string, deleteRule: boolean): Record<string, unknown> {
+  const ids = commaList(rawIds);
+  if (ids.length === 0) throw Errors.compliancePackIdsEmpty();
+  if (ids.length > MAX_DELETE_PACK_IDS) throw Errors.compliancePackIdsSizeExceed();
+  const results = ids.map((id) => {
+    const pack = ctx.store.packs.get(id);
+    if (!pack || pack.accountId !== ctx.accountId || pack.aggregatorId !== aggregatorId) {
+      return { CompliancePackId: id, Success: false, ErrorCode: Errors.compliancePackNotFound().code };
+    }
+    if (packStatus(ctx, pack) === 'CREATING') return { CompliancePackId: id, Success: false, ErrorCode: Errors.compliancePackAlreadyPending().code };
+    for (const r of ctx.store.rules.byPack(id)) {
+      if (deleteRule) {
+        ctx.store.tags.removeAll(r.configRuleId);
+        ctx.store.rules.delete(r.configRuleId);
+      } else ctx.store.rules.update({ ...r, compliancePackId: '', modifiedAt: ctx.now });
+    }
+    ctx.store.reports.deleteScope(id);
+    ctx.store.tags.removeAll(id);
+    ctx.store.packs.delete(id);
+    return { CompliancePackId: id, Success: true, ErrorCode: '' };
+  });
+  return { OperateCompliancePacksResult: { OperateCompliancePacks: results } };
+}
+
+function ruleIds(raw: string): string[] {
+  const ids = commaList(raw);
+  if (ids.length === 0) throw Errors.configRuleIdsEmpty();
+  return ids;
+}
+
+/** A rule of the same owner as the pack, or undefined (another owner's rule does not exist here). */
+function sameOwnerRule(ctx: ActionContext, pack: CompliancePack, id: string): ConfigRule | undefined {
+  const r = ctx.store.rules.get(id);
+  return r && r.accountId === pack.accountId && r.aggregatorId === pack.aggregatorId ? r : undefined;
+}
+
+/** Attach*ConfigRuleToCompliancePack: moves each rule into the pack (out of any other pack). */
+export function attachRules(ctx: ActionContext, pack: CompliancePack, rawIds: string): Record<string, unknown> {
+  let size = ctx.store.rules.byPack(pack.compliancePackId).length;
+  const items = ruleIds(rawIds).map((id) => {
+    const r = sameOwnerRule(ctx, pack, id);
+    if (!r) return { ConfigRuleId: id, Success: false, ErrorCode: CONFIG_RULE_NOT_EXISTS };
+    if (r.compliancePackId !== pack.compliancePackId) {
+      if (size >= PACK_LIMITS.rulesPerPack) return { ConfigRuleId: id, Success: false, ErrorCode: Errors.configRuleExceedMaxRuleCount().code };
+      ctx.store.rules.update({ ...r, compliancePackId: pack.compliancePackId, modifiedAt: ctx.now });
+      size++;
+    }
+    return { ConfigRuleId: id, Success: true, ErrorCode: '' };
+  });
+  return { OperateRuleResult: { OperateRuleItemList: items } };
+}
+
+/** Detach*ConfigRuleToCompliancePack: the rules leave the pack and are kept. */
+export function detachRules(ctx: ActionContext, pack: CompliancePack, rawIds: string): Record<string, unknown> {
+  const items = ruleIds(rawIds).map((id) => {
+    const r = sameOwnerRule(ctx, pack, id);
+    if (!r || r.compliancePackId !== pack.compliancePackId) return { ConfigRuleId: id, Success: false, ErrorCode: CONFIG_RULE_NOT_EXISTS };
+    ctx.store.rules.update({ ...r, compliancePackId: '', modifiedAt: ctx.now });
+    return { ConfigRuleId: id, Success: true, ErrorCode: '' };
+  });
+  return { OperateRuleResult: { OperateRuleItemList: items } };
+}
+
+/** A free pack name in the destination: the source's, else `<name>-copy`, `<name>-copy-2` ... */
+function copyName(ctx: ActionContext, aggregatorId: string, name: string): string {
+  if (!ctx.store.packs.byName(ctx.accountId, aggregatorId, name)) return name;
+  for (let i = 1; ; i++) {
+    const candidate = `${name.slice(0, 118)}-copy${i === 1 ? '' : `-${i}`}`;
+    if (!ctx.store.packs.byName(ctx.accountId, aggregatorId, candidate)) return candidate;
+  }
+}
+
+/** Copies a pack and its rules (new ids, same settings) to another owner; the copy starts CREATING. */
+export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregatorId: string): CompliancePack {
+  if (ctx.store.packs.count(ctx.accountId, destAggregatorId) >= PACK_LIMITS.packsPerOwner) throw Errors.compliancePackExceedMaxCount();
+  const copy: CompliancePack = {
+    ...src,
+    compliancePackId: newId(ctx, 'cp'),
+    aggregatorId: destAggregatorId,
+    name: copyName(ctx, destAggregatorId, src.name),
+    createdAt: ctx.now,
+    readyAt: ctx.now + PACK_READY_MS,
+  };
+  ctx.store.packs.insert(copy);
+  for (const r of ctx.store.rules.byPack(src.compliancePackId)) {
+    ctx.store.rules.insert({ ...r, configRuleId: newId(ctx, 'cr'), aggregatorId: destAggregatorId, compliancePackId: copy.compliancePackId, createdAt: ctx.now, modifiedAt: ctx.now });
+  }
+  return copy;
+}
+
 export const createAggregateCompliancePack = defineAction({
   name: 'CreateAggregateCompliancePack',
-  params: {
-    AggregatorId: p.string({ required: true }),
-    ClientToken: p.string({ maxLength: 64 }),
-    CompliancePackName: p.string({ required: true, invalid: Errors.compliancePackNameInvalid }),
-    CompliancePackTemplateId: p.string(),
-    ConfigRules: p.jsonArray({ invalid: Errors.configRulesInvalid }),
-    DefaultEnable: p.boolean(),
-    Description: p.string({ maxLength: 1024 }),
-    RiskLevel: p.integer(),
-    Tag: tagParam,
-    TemplateContent: p.string({ maxLength: 262_144 }),
-    ...scopeParams,
-  },
+  params: { AggregatorId: p.string({ required: true }), ...packCreateParams },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
-    const name = validPackName(q.CompliancePackName);
-    const riskLevel = checkRiskLevel(q.RiskLevel) ?? 2;
-    const scope = readScope(q);
-    const tags = parseTags(q.Tag);
-    const specs = requestedRules(ctx, q);
-    if (ctx.store.packs.byName(ctx.accountId, q.AggregatorId, name)) throw Errors.compliancePackExists();
-    if (ctx.store.packs.count(ctx.accountId, q.AggregatorId) >= PACK_LIMITS.packsPerOwner) throw Errors.compliancePackExceedMaxCount();
-    const pack: CompliancePack = {
-      compliancePackId: newId(ctx, 'cp'),
-      accountId: ctx.accountId,
-      aggregatorId: q.AggregatorId,
-      name,
-      description: q.Description ?? '',
-      templateId: q.CompliancePackTemplateId ?? '',
-      riskLevel,
-      scope,
-      templateContent: q.TemplateContent ?? '',
-      createdAt: ctx.now,
-      readyAt: ctx.now,
-    };
-    ctx.store.packs.insert(pack);
-    materializeRules(ctx, pack, specs, q.DefaultEnable !== false);
-    saveTags(ctx, pack.compliancePackId, TAG_RESOURCE_TYPES.aggregatePack, tags);
+    writableAggregator(ctx, q.AggregatorId);
+    const pack = createPack(ctx, q.AggregatorId, q, TAG_RESOURCE_TYPES.aggregatePack);
     return { CompliancePackId: pack.compliancePackId };
   },
 });
@@ -194,4 +352,74 @@ export const listAggregateCompliancePacks = defineAction({
   },
 });
 
-export default [createAggregateCompliancePack, getAggregateCompliancePack, listAggregateCompliancePacks];
+export const updateAggregateCompliancePack = defineAction({
+  name: 'UpdateAggregateCompliancePack',
+  params: { AggregatorId: p.string({ required: true }), ...packUpdateParams },
+  handler(ctx, q) {
+    writableAggregator(ctx, q.AggregatorId);
+    const pack = ownPack(ctx, q.AggregatorId, q.CompliancePackId);
+    updatePack(ctx, pack, q, TAG_RESOURCE_TYPES.aggregatePack);
+    return { CompliancePackId: pack.compliancePackId };
+  },
+});
+
+export const deleteAggregateCompliancePacks = defineAction({
+  name: 'DeleteAggregateCompliancePacks',
+  params: {
+    AggregatorId: p.string({ required: true }),
+    ClientToken: p.string({ maxLength: 64 }),
+    CompliancePackIds: p.string({ required: true }),
+    DeleteRule: p.boolean(),
+  },
+  handler(ctx, q) {
+    writableAggregator(ctx, q.AggregatorId);
+    return deletePacks(ctx, q.AggregatorId, q.CompliancePackIds, q.DeleteRule === true);
+  },
+});
+
+const attachParams = { AggregatorId: p.string({ required: true }), CompliancePackId: p.string({ required: true }), ConfigRuleIds: p.string({ required: true }) };
+
+export const attachAggregateConfigRuleToCompliancePack = defineAction({
+  name: 'AttachAggregateConfigRuleToCompliancePack',
+  params: attachParams,
+  handler(ctx, q) {
+    writableAggregator(ctx, q.AggregatorId);
+    return attachRules(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId), q.ConfigRuleIds);
+  },
+});
+
+export const detachAggregateConfigRuleToCompliancePack = defineAction({
+  name: 'DetachAggregateConfigRuleToCompliancePack',
+  params: attachParams,
+  handler(ctx, q) {
+    writableAggregator(ctx, q.AggregatorId);
+    return detachRules(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId), q.ConfigRuleIds);
+  },
+});
+
+export const copyCompliancePacks = defineAction({
+  name: 'CopyCompliancePacks',
+  params: { DesAggregatorIds: p.string(), SrcAggregatorId: p.string(), SrcCompliancePackIds: p.string({ required: true }) },
+  handler(ctx, q) {
+    const src = q.SrcAggregatorId ?? '';
+    if (src !== '') ownAggregator(ctx, src);
+    const packIds = commaList(q.SrcCompliancePackIds);
+    if (packIds.length === 0) throw Errors.srcCompliancePackIdsEmpty();
+    const packs = packIds.map((id) => ownPack(ctx, src, id));
+    const dests = q.DesAggregatorIds !== undefined && commaList(q.DesAggregatorIds).length > 0 ? commaList(q.DesAggregatorIds) : [src];
+    for (const d of dests) if (d !== '') writableAggregator(ctx, d);
+    for (const d of dests) for (const pack of packs) copyPack(ctx, pack, d);
+    return { CopyRulesResult: true };
+  },
+});
+
+export default [
+  createAggregateCompliancePack,
+  getAggregateCompliancePack,
+  listAggregateCompliancePacks,
+  updateAggregateCompliancePack,
+  deleteAggregateCompliancePacks,
+  attachAggregateConfigRuleToCompliancePack,
+  detachAggregateConfigRuleToCompliancePack,
+  copyCompliancePacks,
+];

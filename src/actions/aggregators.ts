@@ -1,4 +1,10 @@
-/** Account groups (aggregators): CreateAggregator, GetAggregator, ListAggregators. */
+/**
+ * Account groups (aggregators): CreateAggregator, GetAggregator, ListAggregators, UpdateAggregator,
+ * DeleteAggregators.
+ *
+ * Lifecycle: a new group answers AggregatorStatus 0 (creating) until `readyAt`, then 1 (created);
+ * the status is computed from the request's clock, never from timers.
+ */
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { AGGREGATOR_TYPES, type Aggregator, type AggregatorMember } from '../store/index.js';
@@ -8,6 +14,27 @@ import {
 } from './shared.js';
 
 export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } as const;
+
+/** How long a new account group stays AggregatorStatus 0 (creating), in ms of the emulator clock. */
+export const AGGREGATOR_READY_MS = 1000;
+
+/**
+ * The caller's aggregator for a write: a member account that is not the owner gets
+ * AggregatorMemberNoPermission (403); anyone else gets the not-found answer.
+ */
+export function writableAggregator(ctx: ActionContext, aggregatorId: string): Aggregator {
+  const agg = ctx.store.aggregators.get(aggregatorId);
+  if (agg && agg.accountId !== ctx.accountId && agg.members.some((m) => m.accountId === ctx.accountId)) throw Errors.aggregatorMemberNoPermission();
+  return ownAggregator(ctx, aggregatorId);
+}
+
+/** Another CUSTOM group of the caller with exactly the same member accounts (AggregatorAccountListDuplicated). */
+function sameMemberList(ctx: ActionContext, members: AggregatorMember[], exceptId?: string): boolean {
+  const key = members.map((m) => m.accountId).sort((a, b) => a - b).join(',');
+  return ctx.store.aggregators
+    .page(ctx.accountId, 0, LIMITS.aggregatorsPerAccount * 2)
+    .some(({ aggregator: a }) => a.aggregatorId !== exceptId && a.aggregatorType === 'CUSTOM' && a.members.map((m) => m.accountId).sort((x, y) => x - y).join(',') === key);
+}
 
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
@@ -59,11 +86,12 @@ export const createAggregator = defineAction({
     if (members.length > LIMITS.membersPerAggregator) throw Errors.aggregatorAccountsInvalid();
     const tags = parseTags(q.Tag);
     if (ctx.store.aggregators.byName(ctx.accountId, q.AggregatorName)) throw Errors.aggregatorNameDuplicated();
+    if (type === 'CUSTOM' && sameMemberList(ctx, members)) throw Errors.aggregatorAccountListDuplicated();
     if (ctx.store.aggregators.count(ctx.accountId) >= LIMITS.aggregatorsPerAccount) throw Errors.aggregatorExceedMaxCount();
     const aggregatorId = newId(ctx, 'ca');
     ctx.store.aggregators.insert({
       aggregatorId, accountId: ctx.accountId, name: q.AggregatorName, description: q.Description ?? '', aggregatorType: type,
-      folderId: q.FolderId ?? '', createdAt: ctx.now, readyAt: ctx.now, members,
+      folderId: q.FolderId ?? '', createdAt: ctx.now, readyAt: ctx.now + AGGREGATOR_READY_MS, members,
     });
     saveTags(ctx, aggregatorId, TAG_RESOURCE_TYPES.aggregator, tags);
     return { AggregatorId: aggregatorId };
@@ -92,6 +120,8 @@ export const getAggregator = defineAction({
         AggregatorType: a.aggregatorType,
         Description: a.description,
         FolderId: a.folderId,
+        // Folder names live in the resource directory, which the emulator does not model.
+        FolderName: '',
         Tags: wireTags(ctx, a.aggregatorId),
       },
     };
@@ -148,4 +178,83 @@ export const listAggregators = defineAction({
   },
 });
 
-export default [createAggregator, getAggregator, listAggregators];
+export const updateAggregator = defineAction({
+  name: 'UpdateAggregator',
+  params: {
+    AggregatorAccounts: p.jsonArray({ invalid: Errors.aggregatorAccountsInvalid }),
+    AggregatorId: p.string({ required: true }),
+    AggregatorName: p.string({ maxLength: 128 }),
+    ClientToken: p.string({ maxLength: 64 }),
+    Description: p.string({ maxLength: 1024 }),
+    FolderId: p.string(),
+    Tag: tagParam,
+  },
+  handler(ctx, q) {
+    const agg = writableAggregator(ctx, q.AggregatorId);
+    if (status(ctx, agg) === 0) throw Errors.aggregatorAlreadyPending();
+    let members: AggregatorMember[] | undefined;
+    if (q.AggregatorAccounts !== undefined) {
+      if (q.AggregatorAccounts.length === 0) throw Errors.aggregatorAccountsEmpty();
+      members = parseMembers(q.AggregatorAccounts);
+      if (members.length > LIMITS.membersPerAggregator) throw Errors.aggregatorAccountExceedMaxCount();
+    }
+    const tags = parseTags(q.Tag);
+    const name = q.AggregatorName !== undefined && q.AggregatorName !== '' ? q.AggregatorName : agg.name;
+    if (name !== agg.name) {
+      const other = ctx.store.aggregators.byName(ctx.accountId, name);
+      if (other && other.aggregatorId !== agg.aggregatorId) throw Errors.aggregatorNameDuplicated();
+    }
+    if (members && agg.aggregatorType === 'CUSTOM' && sameMemberList(ctx, members, agg.aggregatorId)) throw Errors.aggregatorAccountListDuplicated();
+    const folderId = q.FolderId ?? agg.folderId;
+    if (agg.aggregatorType === 'FOLDER' && folderId === '') throw Errors.missingParameter('FolderId');
+    ctx.store.aggregators.update({ aggregatorId: agg.aggregatorId, name, description: q.Description ?? agg.description, folderId });
+    if (members) ctx.store.aggregators.setMembers(agg.aggregatorId, members);
+    saveTags(ctx, agg.aggregatorId, TAG_RESOURCE_TYPES.aggregator, tags);
+    return { AggregatorId: agg.aggregatorId };
+  },
+});
+
+/** Splits a comma-joined id list (the contract of AggregatorIds, CompliancePackIds, ConfigRuleIds ...). */
+export function commaList(raw: string): string[] {
+  return [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+}
+
+/** Removes an account group with everything that lives in it: packs, rules, reports and tags. */
+export function purgeAggregator(ctx: ActionContext, agg: Aggregator): void {
+  const { store } = ctx;
+  for (const pack of store.packs.ofOwner(agg.accountId, agg.aggregatorId)) {
+    store.reports.deleteScope(pack.compliancePackId);
+    store.tags.removeAll(pack.compliancePackId);
+    store.packs.delete(pack.compliancePackId);
+  }
+  const ruleCount = store.rules.count(agg.accountId, agg.aggregatorId);
+  for (const rule of store.rules.page(agg.accountId, agg.aggregatorId, ruleCount, 0)) {
+    store.tags.removeAll(rule.configRuleId);
+    store.rules.delete(rule.configRuleId);
+  }
+  store.reports.deleteScope(agg.aggregatorId);
+  store.tags.removeAll(agg.aggregatorId);
+  store.aggregators.setMembers(agg.aggregatorId, []);
+  store.aggregators.delete(agg.aggregatorId);
+}
+
+export const deleteAggregators = defineAction({
+  name: 'DeleteAggregators',
+  params: { AggregatorIds: p.string({ required: true }), ClientToken: p.string({ maxLength: 64 }) },
+  handler(ctx, q) {
+    const ids = commaList(q.AggregatorIds);
+    if (ids.length === 0) throw Errors.aggregatorIdsEmpty();
+    const results = ids.map((id) => {
+      try {
+        purgeAggregator(ctx, writableAggregator(ctx, id));
+        return { AggregatorId: id, Success: true, ErrorCode: '' };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        return { AggregatorId: id, Success: false, ErrorCode: err.code };
+      }
+    });
+    return { OperateAggregatorsResult: { OperateAggregators: results } };
+  },
+});
+
+export default [createAggregator, getAggregator, listAggregators, updateAggregator, deleteAggregators];

@@ -12,14 +12,16 @@ import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
 import { ALL_ACTIONS } from './all-actions.js';
 import aggregateConfigRules from './aggregate-config-rules.js';
+import compliancePacks from './compliance-packs.js';
 import configRules from './config-rules.js';
+import managedRules from './managed-rules.js';
 import ruleReports from './rule-reports.js';
 import tags from './tags.js';
+import templates from './templates.js';
 import type { ActionContext, CompiledAction, Result } from './define.js';
 
 const FAMILIES: CompiledAction[][] = [
-  aggregators, aggregateCompliancePacks, aggregatePackReports,
-  // issue 3 part B: config rules, rules reports, tags
+  aggregators, aggregateCompliancePacks, aggregatePackReports, compliancePacks, templates, managedRules,
   aggregateConfigRules, configRules, ruleReports, tags,
 ];
 

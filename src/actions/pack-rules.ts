@@ -17,6 +17,8 @@ export interface RuleSpec {
   description?: string;
   riskLevel?: number;
   parameters: Record<string, string>;
+  /** Template rules keep the template's values even where a required one is empty. */
+  fromTemplate?: boolean;
 }
 
 function str(v: unknown): string | undefined {
@@ -64,10 +66,11 @@ export function templateRuleSpecs(ctx: ActionContext, templateId: string): RuleS
   if (!t) throw Errors.compliancePackTemplateNotFound();
   return t.ConfigRules.map((r) => ({
     managedRuleIdentifier: r.ManagedRuleIdentifier,
-    configRuleName: r.ManagedRuleName,
-    description: r.Description,
-    riskLevel: r.RiskLevel,
-    parameters: Object.fromEntries((r.ConfigRuleParameters ?? []).map((p) => [p.ParameterName, p.ParameterValue])),
+    configRuleName: r.ManagedRuleName ?? undefined,
+    description: r.Description ?? undefined,
+    riskLevel: r.RiskLevel ?? undefined,
+    parameters: Object.fromEntries((r.ConfigRuleParameters ?? []).map((p) => [p.ParameterName, p.ParameterValue ?? ''])),
+    fromTemplate: true,
   }));
 }
 
@@ -109,46 +112,89 @@ export function materializeRules(ctx: ActionContext, pack: CompliancePack, specs
   const rules: ConfigRule[] = [];
   for (const spec of specs) {
     if (spec.configRuleId) {
-      const existing = ctx.store.rules.get(spec.configRuleId);
-      if (!existing || existing.accountId !== ctx.accountId || existing.aggregatorId !== pack.aggregatorId) throw Errors.configRulesInvalid();
-      const adopted = { ...existing, compliancePackId: pack.compliancePackId, modifiedAt: ctx.now };
-      ctx.store.rules.update(adopted);
+      const adopted = adoptRule(ctx, pack, spec.configRuleId);
       rules.push(adopted);
       continue;
     }
-    const managed = ctx.catalog.managedRule(spec.managedRuleIdentifier!);
-    if (!managed) throw Errors.configRulesInvalid();
-    const parameters: Record<string, string> = {};
-    for (const p of managed.parameters) {
-      const v = spec.parameters[p.name] ?? p.defaultValue ?? undefined;
-      if (v === undefined || v === null || v === '') {
-        if (p.required) throw Errors.configRulesInvalid();
-        if (v === undefined || v === null) continue;
-      }
-      parameters[p.name] = v;
-    }
-    for (const [k, v] of Object.entries(spec.parameters)) if (!(k in parameters)) parameters[k] = v;
-    const scope: Scope = { ...pack.scope, resourceTypesScope: managed.resourceTypes };
-    const rule: ConfigRule = {
-      configRuleId: newId(ctx, 'cr'),
-      accountId: ctx.accountId,
-      aggregatorId: pack.aggregatorId,
-      compliancePackId: pack.compliancePackId,
-      name: spec.configRuleName ?? managed.identifier,
-      description: spec.description ?? managed.description,
-      sourceOwner: 'ALIYUN',
-      sourceIdentifier: managed.identifier,
-      riskLevel: spec.riskLevel ?? managed.defaultRiskLevel ?? pack.riskLevel,
-      inputParameters: parameters,
-      scope,
-      triggerTypes: managed.triggerTypes.join(','),
-      maximumExecutionFrequency: managed.maximumExecutionFrequency ?? '',
-      state: enabled ? 'ACTIVE' : 'INACTIVE',
-      createdAt: ctx.now,
-      modifiedAt: ctx.now,
-    };
+    const rule = buildRule(ctx, pack, spec, enabled);
     ctx.store.rules.insert(rule);
     rules.push(rule);
   }
   return rules;
+}
+
+/** Moves an existing rule of the same owner into the pack (ConfigRules[].ConfigRuleId). */
+function adoptRule(ctx: ActionContext, pack: CompliancePack, configRuleId: string): ConfigRule {
+  const existing = ctx.store.rules.get(configRuleId);
+  if (!existing || existing.accountId !== ctx.accountId || existing.aggregatorId !== pack.aggregatorId) throw Errors.configRulesInvalid();
+  const adopted = { ...existing, compliancePackId: pack.compliancePackId, modifiedAt: ctx.now };
+  ctx.store.rules.update(adopted);
+  return adopted;
+}
+
+/** A new rule of the pack from a managed-rule spec (not stored yet). */
+export function buildRule(ctx: ActionContext, pack: CompliancePack, spec: RuleSpec, enabled: boolean): ConfigRule {
+  const managed = ctx.catalog.managedRule(spec.managedRuleIdentifier!);
+  if (!managed) throw Errors.configRulesInvalid();
+  const parameters: Record<string, string> = {};
+  for (const p of managed.parameters) {
+    const v = spec.parameters[p.name] ?? p.defaultValue ?? undefined;
+    if (v === undefined || v === null || v === '') {
+      if (p.required && !spec.fromTemplate) throw Errors.configRulesInvalid();
+      if (v === undefined || v === null) continue;
+    }
+    parameters[p.name] = v;
+  }
+  for (const [k, v] of Object.entries(spec.parameters)) if (!(k in parameters)) parameters[k] = v;
+  const scope: Scope = { ...pack.scope, resourceTypesScope: managed.resourceTypes };
+  return {
+    configRuleId: newId(ctx, 'cr'),
+    accountId: ctx.accountId,
+    aggregatorId: pack.aggregatorId,
+    compliancePackId: pack.compliancePackId,
+    name: spec.configRuleName ?? managed.identifier,
+    description: spec.description ?? managed.description,
+    sourceOwner: 'ALIYUN',
+    sourceIdentifier: managed.identifier,
+    riskLevel: spec.riskLevel ?? managed.defaultRiskLevel ?? pack.riskLevel,
+    inputParameters: parameters,
+    scope,
+    triggerTypes: managed.triggerTypes.join(','),
+    maximumExecutionFrequency: managed.maximumExecutionFrequency ?? '',
+    state: enabled ? 'ACTIVE' : 'INACTIVE',
+    createdAt: ctx.now,
+    modifiedAt: ctx.now,
+  };
+}
+
+/**
+ * Update*CompliancePack with ConfigRules: the pack ends up holding exactly the specified rules.
+ * A ConfigRuleId spec adopts that rule; a managed-rule spec updates, in place (same id, same
+ * state), the first not-yet-matched rule of the pack built from the same managed rule, or creates
+ * a new one. Rules of the pack that no spec matched are deleted.
+ */
+export function replaceRules(ctx: ActionContext, pack: CompliancePack, specs: RuleSpec[]): void {
+  if (specs.length > PACK_LIMITS.rulesPerPack) throw Errors.configRuleExceedMaxRuleCount();
+  const current = ctx.store.rules.byPack(pack.compliancePackId);
+  const keep = new Set<string>();
+  for (const spec of specs) if (spec.configRuleId) keep.add(spec.configRuleId);
+  const unmatched = current.filter((r) => !keep.has(r.configRuleId));
+  for (const spec of specs) {
+    if (spec.configRuleId) {
+      adoptRule(ctx, pack, spec.configRuleId);
+      continue;
+    }
+    const built = buildRule(ctx, pack, spec, true);
+    const i = unmatched.findIndex((r) => r.sourceIdentifier === built.sourceIdentifier);
+    if (i === -1) {
+      ctx.store.rules.insert(built);
+      continue;
+    }
+    const [old] = unmatched.splice(i, 1);
+    ctx.store.rules.update({ ...built, configRuleId: old.configRuleId, state: old.state, createdAt: old.createdAt });
+  }
+  for (const r of unmatched) {
+    ctx.store.tags.removeAll(r.configRuleId);
+    ctx.store.rules.delete(r.configRuleId);
+  }
 }

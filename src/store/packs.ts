@@ -106,6 +106,10 @@ export class PacksRepo {
   page(accountId: number, aggregatorId: string, limit: number, offset: number): CompliancePack[] {
     return this.pageStmt.all(accountId, aggregatorId, limit, offset).map(toPack);
   }
+  /** Every pack of an owner (an aggregator, or '' for single-account packs), in creation order. */
+  ofOwner(accountId: number, aggregatorId: string): CompliancePack[] {
+    return this.pageStmt.all(accountId, aggregatorId, -1, 0).map(toPack);
+  }
   /** A filtered page and the total count; statements are prepared once per filter shape. */
   search(f: PackFilter, limit: number, offset: number): { items: CompliancePack[]; total: number } {
     const tags = f.tags ?? [];
