@@ -35,6 +35,10 @@ export interface Config {
   seed: number | undefined;
   /** Public base URL written into report links; empty = taken from each request's Host header. */
   publicUrl: string;
+  /** How many API calls the request journal keeps (a ring); 0 turns the journal off. */
+  journalSize: number;
+  /** When set, every /_emulator route but health and ready needs `Authorization: Bearer <token>`. */
+  adminToken: string;
 }
 
 /** Root of the package (the folder holding package.json), from src/ or dist/src/. */
@@ -88,6 +92,8 @@ export const OPTIONS = [
   option({ key: 'auth', flag: 'auth', env: 'CONFIG_EMULATOR_AUTH', default: 'warn', help: 'Signature checks: off, warn (serve and flag) or strict (real errors).', parse: oneOf('auth', AUTH_MODES) }),
   option({ key: 'accessKeys', flag: 'access-keys', env: 'CONFIG_EMULATOR_ACCESS_KEYS', default: '', shown: '(none)', help: 'Extra access keys id:secret:accountId, comma separated.', parse: text }),
   option({ key: 'seed', flag: 'seed', env: 'CONFIG_EMULATOR_SEED', default: undefined, shown: '(random)', help: 'Seed that makes resource ids and RequestIds repeat across runs.', parse: int('seed', 0, 2 ** 32 - 1) }),
+  option({ key: 'journalSize', flag: 'journal-size', env: 'CONFIG_EMULATOR_JOURNAL_SIZE', default: 1000, help: 'How many API calls the request journal (/_emulator/requests) keeps; 0 turns it off.', parse: int('journal-size', 0, 1_000_000) }),
+  option({ key: 'adminToken', flag: 'admin-token', env: 'CONFIG_EMULATOR_ADMIN_TOKEN', default: '', shown: '(none: control plane open)', help: 'Bearer token the /_emulator control plane requires (health and ready stay open). Prefer the env variable.', parse: text }),
   option({ key: 'publicUrl', flag: 'public-url', env: 'CONFIG_EMULATOR_PUBLIC_URL', default: '', shown: '(from the Host header)', help: 'Base URL written into report links, e.g. http://emulator:8080.', parse: text }),
 ] as const;
 

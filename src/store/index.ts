@@ -57,6 +57,18 @@ export class Store {
     });
   }
 
+  /**
+   * Deletes everything one account owns (reset of one account), keeping the account row and its
+   * access keys. Tables added later that hold per-account data must be listed here too.
+   */
+  clearAccount(accountId: number): void {
+    this.transaction(() => {
+      for (const t of ['client_tokens', 'tags', 'reports', 'config_rules', 'compliance_packs', 'aggregators']) {
+        this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run(accountId);
+      }
+    });
+  }
+
   /** True when no account exists yet (a fresh database). */
   isEmpty(): boolean {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM accounts').get() as { n: number }).n === 0;

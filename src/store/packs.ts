@@ -73,6 +73,8 @@ export class PacksRepo {
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
+  private readonly allStmt;
+  private readonly setReadyStmt;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM compliance_packs WHERE compliance_pack_id = ?');
@@ -90,6 +92,8 @@ export class PacksRepo {
        template_content = @templateContent WHERE compliance_pack_id = @compliancePackId`,
     );
     this.deleteStmt = db.prepare('DELETE FROM compliance_packs WHERE compliance_pack_id = ?');
+    this.allStmt = db.prepare<[], Row>('SELECT * FROM compliance_packs ORDER BY seq');
+    this.setReadyStmt = db.prepare('UPDATE compliance_packs SET ready_at = ? WHERE compliance_pack_id = ?');
   }
   get(id: string): CompliancePack | undefined {
     const r = this.getStmt.get(id);
@@ -147,5 +151,13 @@ export class PacksRepo {
   }
   delete(id: string): void {
     this.deleteStmt.run(id);
+  }
+  /** Every pack of every account, in creation order (state export, console). */
+  all(): CompliancePack[] {
+    return this.allStmt.all().map(toPack);
+  }
+  /** Moves the end of the creating state (lifecycle modes). */
+  setReadyAt(id: string, readyAt: number): void {
+    this.setReadyStmt.run(readyAt, id);
   }
 }
