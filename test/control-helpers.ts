@@ -29,3 +29,37 @@ export function withoutRequestId(json: Record<string, unknown> | undefined): Rec
   const { RequestId: _r, ...rest } = json;
   return rest;
 }
+
+import { call, DEMO } from './helpers.js';
+
+/** Creates a CUSTOM aggregator over the demo accounts as the given key's account; returns its id. */
+export async function createAggregator(em: Emulator, name: string, opts: { key?: string; headers?: Record<string, string>; tags?: Record<string, string> } = {}): Promise<string> {
+  const params: Record<string, string> = {
+    AggregatorName: name,
+    AggregatorType: 'CUSTOM',
+    AggregatorAccounts: JSON.stringify([{ AccountId: DEMO.aliceAccountId, AccountName: 'Alice', AccountType: 'ResourceDirectory' }]),
+    Description: `aggregator ${name}`,
+  };
+  if (opts.key) params.AccessKeyId = opts.key;
+  if (opts.tags) params.Tag = JSON.stringify(Object.entries(opts.tags).map(([Key, Value]) => ({ Key, Value })));
+  const res = await call(em, 'CreateAggregator', params, { headers: opts.headers });
+  if (res.status !== 200) throw new Error(`CreateAggregator failed: ${res.body}`);
+  return res.json.AggregatorId as string;
+}
+
+/** Creates an aggregate compliance pack with two managed rules; returns its id. */
+export async function createPack(em: Emulator, aggregatorId: string, name: string, opts: { key?: string; headers?: Record<string, string> } = {}): Promise<string> {
+  const params: Record<string, string> = {
+    AggregatorId: aggregatorId,
+    CompliancePackName: name,
+    RiskLevel: '2',
+    ConfigRules: JSON.stringify([
+      { ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited', RiskLevel: 1 },
+      { ManagedRuleIdentifier: 'eip-bandwidth-limit', ConfigRuleParameters: [{ ParameterName: 'bandwidth', ParameterValue: '20' }] },
+    ]),
+  };
+  if (opts.key) params.AccessKeyId = opts.key;
+  const res = await call(em, 'CreateAggregateCompliancePack', params, { headers: opts.headers });
+  if (res.status !== 200) throw new Error(`CreateAggregateCompliancePack failed: ${res.body}`);
+  return res.json.CompliancePackId as string;
+}

@@ -54,6 +54,9 @@ export class Store {
   clear(): void {
     this.transaction(() => {
       for (const t of TABLES) this.db.prepare(`DELETE FROM ${t}`).run();
+      // Restart AUTOINCREMENT counters too, so a reset store numbers rows (and NextTokens) as a fresh one.
+      const hasSequence = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get();
+      if (hasSequence) this.db.prepare('DELETE FROM sqlite_sequence').run();
     });
   }
 
