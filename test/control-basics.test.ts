@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import t from 'tap';
 import { CONTROL_OPENAPI } from '../src/control/openapi.js';
 import { call, testApp } from './helpers.js';
@@ -94,4 +95,10 @@ t.test('the OpenAPI document describes every control-plane route', async (t) => 
   // Every $ref resolves.
   const refs = [...JSON.stringify(res.json).matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1]);
   for (const r of new Set(refs)) t.ok(res.json.components.schemas[r], `schema ${r} exists`);
+  // OpenAPI 3.0 schema objects have no `const`; and every component schema compiles.
+  t.notMatch(JSON.stringify(res.json), /"const":/);
+  const ajv = new Ajv({ strict: false });
+  for (const [name, schema] of Object.entries(res.json.components.schemas as Record<string, object>)) {
+    t.doesNotThrow(() => ajv.compile(schema), `schema ${name} compiles`);
+  }
 });

@@ -10,9 +10,9 @@ const body = (schema: Record<string, unknown>, required = true) => ({ required, 
 
 const readyMode = {
   oneOf: [
-    { type: 'object', required: ['mode'], properties: { mode: { const: 'immediate' } } },
-    { type: 'object', required: ['delayMs'], properties: { mode: { const: 'delay' }, delayMs: { type: 'integer', minimum: 0 } } },
-    { type: 'object', required: ['reads'], properties: { mode: { const: 'reads' }, reads: { type: 'integer', minimum: 0 } } },
+    { type: 'object', required: ['mode'], properties: { mode: { type: 'string', enum: ['immediate'] } } },
+    { type: 'object', required: ['delayMs'], properties: { mode: { type: 'string', enum: ['delay'] }, delayMs: { type: 'integer', minimum: 0 } } },
+    { type: 'object', required: ['reads'], properties: { mode: { type: 'string', enum: ['reads'] }, reads: { type: 'integer', minimum: 0 } } },
     { type: 'integer', minimum: 0, description: 'shorthand for {"mode":"delay","delayMs":N}' },
   ],
 };
@@ -28,12 +28,12 @@ export const CONTROL_OPENAPI = {
   servers: [{ url: '/_emulator' }],
   security: [{ bearer: [] }],
   paths: {
-    '/health': { get: { summary: 'Liveness', security: [], responses: { 200: json({ type: 'object', properties: { status: { const: 'ok' } } }) } } },
+    '/health': { get: { summary: 'Liveness', security: [], responses: { 200: json({ type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }) } } },
     '/ready': {
       get: {
         summary: 'Readiness: 503 until the fixtures are loaded',
         security: [],
-        responses: { 200: json({ type: 'object', properties: { status: { const: 'ready' }, fixtures: { type: 'object', nullable: true } } }), 503: json({ type: 'object' }, 'Starting') },
+        responses: { 200: json({ type: 'object', properties: { status: { type: 'string', enum: ['ready'] }, fixtures: { type: 'object', nullable: true } } }), 503: json({ type: 'object' }, 'Starting') },
       },
     },
     '/reset': {
