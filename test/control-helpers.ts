@@ -1,5 +1,6 @@
 /** Helpers for the control-plane tests: JSON calls to /_emulator/*. */
 import type { Emulator } from '../src/app.js';
+import { call, DEMO } from './helpers.js';
 
 export async function ctl(
   em: Emulator,
@@ -30,7 +31,6 @@ export function withoutRequestId(json: Record<string, unknown> | undefined): Rec
   return rest;
 }
 
-import { call, DEMO } from './helpers.js';
 
 /** Creates a CUSTOM aggregator over the demo accounts as the given key's account; returns its id. */
 export async function createAggregator(em: Emulator, name: string, opts: { key?: string; headers?: Record<string, string>; tags?: Record<string, string> } = {}): Promise<string> {

@@ -116,7 +116,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
         params,
       );
       // 6b. control plane: creation lifecycle modes of what the action created
-      if (control) hooks!.afterRun(control, result);
+      if (hooks && control) hooks.afterRun(control, result);
       // 7. serialize
       return send(reply, successReply(action.name, requestId, result, format), extraHeaders);
     } catch (err) {
