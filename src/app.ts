@@ -12,6 +12,9 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
 import { bundledCatalog, type Catalog } from './catalog.js';
+import { createControlPlane, type ControlPlane } from './control/index.js';
+import { rpcHooks } from './control/hooks.js';
+import type { FixtureDoc } from './control/state.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
@@ -42,6 +45,8 @@ export interface Emulator {
   app: FastifyInstance;
   services: Services;
   state: EmulatorState;
+  /** The control plane's services: journal, faults, lifecycle, clock, loaded fixture documents. */
+  control: ControlPlane;
 }
 
 declare module 'fastify' {
@@ -52,23 +57,31 @@ declare module 'fastify' {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** The configured fixture documents, parsed once at start; reset reloads them from memory. */
+export function readConfiguredFixtures(config: Config): FixtureDoc[] {
+  return config.fixtures === 'none' ? [] : readFixtures(config.fixtures);
+}
+
 /** Loads the configured fixtures (or none) into an empty store. */
-export function loadConfiguredFixtures(services: Services): LoadSummary | null {
+export function loadConfiguredFixtures(services: Services, docs: FixtureDoc[] = readConfiguredFixtures(services.config)): LoadSummary | null {
   const { config, store, catalog } = services;
   if (config.fixtures === 'none') {
     store.transaction(() => ensureDefaultKey(store));
     return null;
   }
-  return loadFixtures(store, readFixtures(config.fixtures), (id) => catalog.managedRule(id) !== undefined);
+  return loadFixtures(store, docs, (id) => catalog.managedRule(id) !== undefined);
 }
 
 export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   const config = resolveConfig({}, options.config);
+  // Fixture documents are read (and JSON-checked) before anything opens; reset reuses them.
+  const fixtureDocs = readConfiguredFixtures(config);
+  const clock = options.clock ?? new EmulatorClock();
   const store = Store.open(config.db);
   const services: Services = {
     config,
     store,
-    clock: options.clock ?? new EmulatorClock(),
+    clock,
     ids: options.ids ?? createIds(config.seed),
     catalog: options.catalog ?? bundledCatalog(),
   };
@@ -84,7 +97,8 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     forceCloseConnections: true,
     return503OnClosing: true,
   });
-  const emulator: Emulator = { app, services, state };
+  const control = createControlPlane(config, clock, fixtureDocs);
+  const emulator: Emulator = { app, services, state, control };
   app.decorate('emulator', emulator);
   app.addHook('onClose', async () => store.close());
 
@@ -119,12 +133,18 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     return reply.code(r.status).type(r.contentType).send(r.body);
   });
 
-  state.loaded = loadConfiguredFixtures(services);
+  try {
+    state.loaded = loadConfiguredFixtures(services, fixtureDocs);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   state.ready = true;
 
-  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth) });
+  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth), hooks: rpcHooks(control, services) });
   await app.register(ossRoutes, { services });
-  await app.register(emulatorRoutes, { state });
+  // The control plane, under its own prefix: its own JSON errors and 404s, never an API answer.
+  await app.register(emulatorRoutes, { prefix: '/_emulator', state, services, control });
 
   app.addHook('onResponse', async (req, reply) => {
     const call = req.configCall;

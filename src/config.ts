@@ -24,6 +24,8 @@ export interface Config {
   fixtures: string;
   /** How long a generated report stays CREATING, in ms. */
   reportDelayMs: number;
+  /** How long a new compliance pack or account group stays in its creating state, in ms. */
+  createDelayMs: number;
   /** Validity of pre-signed report links, in seconds. */
   reportLinkTtlSeconds: number;
   logLevel: LogLevel;
@@ -40,6 +42,10 @@ export interface Config {
   /** PEM files for HTTPS; both or neither. */
   tlsCert: string;
   tlsKey: string;
+  /** How many API calls the request journal keeps (a ring); 0 turns the journal off. */
+  journalSize: number;
+  /** When set, every /_emulator route but health and ready needs `Authorization: Bearer <token>`. */
+  adminToken: string;
 }
 
 /** Root of the package (the folder holding package.json), from src/ or dist/src/. */
@@ -87,6 +93,7 @@ export const OPTIONS = [
   option({ key: 'db', flag: 'db', env: 'CONFIG_EMULATOR_DB', default: ':memory:', help: 'SQLite database; a file path persists state across restarts.', parse: text }),
   option({ key: 'fixtures', flag: 'fixtures', env: 'CONFIG_EMULATOR_FIXTURES', default: DEFAULT_FIXTURES, shown: 'the bundled demo fixtures', help: 'Fixtures file or directory to load at start; "none" starts empty.', parse: text }),
   option({ key: 'reportDelayMs', flag: 'report-delay-ms', env: 'CONFIG_EMULATOR_REPORT_DELAY_MS', default: 1000, help: 'How long a generated report stays CREATING (ms).', parse: int('report-delay-ms', 0, 86_400_000) }),
+  option({ key: 'createDelayMs', flag: 'create-delay-ms', env: 'CONFIG_EMULATOR_CREATE_DELAY_MS', default: 1000, help: 'How long a new compliance pack (CREATING) or account group (status 0) takes to be ready (ms).', parse: int('create-delay-ms', 0, 86_400_000) }),
   option({ key: 'reportLinkTtlSeconds', flag: 'report-link-ttl', env: 'CONFIG_EMULATOR_REPORT_LINK_TTL', default: 3600, help: 'Validity of pre-signed report links (s).', parse: int('report-link-ttl', 1, 604_800) }),
   option({ key: 'logLevel', flag: 'log-level', env: 'CONFIG_EMULATOR_LOG_LEVEL', default: 'info', help: `Log level: ${LOG_LEVELS.join(', ')}.`, parse: oneOf('log-level', LOG_LEVELS) }),
   option({ key: 'logFormat', flag: 'log-format', env: 'CONFIG_EMULATOR_LOG_FORMAT', default: 'json', shown: 'pretty on a TTY, else json', help: 'Log format: json or pretty.', parse: oneOf('log-format', LOG_FORMATS) }),
@@ -96,6 +103,8 @@ export const OPTIONS = [
   option({ key: 'cors', flag: 'cors', env: 'CONFIG_EMULATOR_CORS', default: '*', help: 'CORS for browser demos: * (any origin), off, or comma-separated origins.', parse: text }),
   option({ key: 'tlsCert', flag: 'tls-cert', env: 'CONFIG_EMULATOR_TLS_CERT', default: '', shown: '(plain HTTP)', help: 'PEM certificate file; with --tls-key serves HTTPS.', parse: text }),
   option({ key: 'tlsKey', flag: 'tls-key', env: 'CONFIG_EMULATOR_TLS_KEY', default: '', shown: '(plain HTTP)', help: 'PEM private key file for --tls-cert.', parse: text }),
+  option({ key: 'journalSize', flag: 'journal-size', env: 'CONFIG_EMULATOR_JOURNAL_SIZE', default: 1000, help: 'How many API calls the request journal (/_emulator/requests) keeps; 0 turns it off.', parse: int('journal-size', 0, 1_000_000) }),
+  option({ key: 'adminToken', flag: 'admin-token', env: 'CONFIG_EMULATOR_ADMIN_TOKEN', default: '', shown: '(none: control plane open)', help: 'Bearer token the /_emulator control plane requires (health and ready stay open). Prefer the env variable.', parse: text }),
   option({ key: 'publicUrl', flag: 'public-url', env: 'CONFIG_EMULATOR_PUBLIC_URL', default: '', shown: '(from the Host header)', help: 'Base URL written into report links, e.g. http://emulator:8080.', parse: text }),
 ] as const;
 

@@ -1,7 +1,5 @@
 import t from 'tap';
-import { AGGREGATOR_READY_MS } from '../src/actions/aggregators.js';
-import { PACK_READY_MS } from '../src/actions/aggregate-compliance-packs.js';
-import { call, DEMO, expectError, testApp, type TestEmulator } from './helpers.js';
+import { call, DEMO, expectError, testApp, type TestEmulator, CREATE_DELAY_MS } from './helpers.js';
 
 const sortedKeys = (o: object) => Object.keys(o).sort();
 const AGG = DEMO.aggregatorId;
@@ -70,7 +68,7 @@ t.test('CreateAggregateCompliancePack: CREATING then ACTIVE, JSON and XML, idemp
   t.same(pack.Tags, [{ TagKey: 'team', TagValue: 'sec' }]);
   const creating = await call(em, 'ListAggregateCompliancePacks', { AggregatorId: AGG, Status: 'CREATING' });
   t.same(creating.json.CompliancePacksResult.CompliancePacks.map((p: { CompliancePackId: string }) => p.CompliancePackId), [res.json.CompliancePackId]);
-  em.clock.advance(PACK_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   pack = await getPack(em, res.json.CompliancePackId);
   t.equal(pack.Status, 'ACTIVE');
 
@@ -148,7 +146,7 @@ t.test('UpdateAggregateCompliancePack', async (t) => {
   const em = await testApp(t);
   const id = await createPack(em, 'u1', ['oss-bucket-public-read-prohibited', 'eip-bandwidth-limit']);
   await expectError(t, em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: id, Description: 'x' }, { status: 400, code: 'CompliancePackAlreadyPending' });
-  em.clock.advance(PACK_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   const before = await rulesOf(em, id);
 
   await t.test('JSON: fields, scope and rules (same managed rule keeps its id)', async (t) => {
@@ -211,7 +209,7 @@ t.test('DeleteAggregateCompliancePacks', async (t) => {
   const keep = await createPack(em, 'keep-rules');
   const drop = await createPack(em, 'drop-rules');
   const pending = await createPack(em, 'pending', ['oss-bucket-public-read-prohibited'], {});
-  em.clock.advance(PACK_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   // a pack created after the clock moved is still CREATING
   const young = await createPack(em, 'young');
   void pending;
@@ -307,7 +305,7 @@ t.test('CopyCompliancePacks', async (t) => {
   const em = await testApp(t);
   const other = await call(em, 'CreateAggregator', { AggregatorName: 'other', Description: 'd', AggregatorAccounts: JSON.stringify([{ AccountId: DEMO.tomAccountId }]) });
   const dest = other.json.AggregatorId as string;
-  em.clock.advance(AGGREGATOR_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
 
   await t.test('JSON: into the same group (a -copy name) and into another group', async (t) => {
     const res = await call(em, 'CopyCompliancePacks', { SrcAggregatorId: AGG, SrcCompliancePackIds: DEMO.compliancePackId }, { method: 'POST' });

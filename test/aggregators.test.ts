@@ -1,6 +1,5 @@
 import t from 'tap';
-import { AGGREGATOR_READY_MS } from '../src/actions/aggregators.js';
-import { call, DEMO, expectError, testApp, type TestEmulator } from './helpers.js';
+import { call, DEMO, expectError, testApp, type TestEmulator, CREATE_DELAY_MS } from './helpers.js';
 
 const sortedKeys = (o: object) => Object.keys(o).sort();
 const ALICE = { AccessKeyId: DEMO.aliceKey.id };
@@ -19,7 +18,7 @@ t.test('AggregatorStatus goes from 0 (creating) to 1 (created) with the clock', 
   t.equal(got.json.Aggregator.AggregatorStatus, 0);
   const listed = await call(em, 'ListAggregators', { MaxResults: 10 });
   t.equal(listed.json.AggregatorsResult.Aggregators.find((a: { AggregatorId: string }) => a.AggregatorId === id).AggregatorStatus, 0);
-  em.clock.advance(AGGREGATOR_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   got = await call(em, 'GetAggregator', { AggregatorId: id });
   t.equal(got.json.Aggregator.AggregatorStatus, 1);
   // the demo group was loaded from fixtures: created long ago
@@ -73,7 +72,7 @@ t.test('UpdateAggregator', async (t) => {
   await t.test('refuses while the group is still being created', async (t) => {
     await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, Description: 'x' }, { status: 400, code: 'AggregatorAlreadyPending' });
   });
-  em.clock.advance(AGGREGATOR_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
 
   await t.test('JSON: renames, re-describes and replaces the members', async (t) => {
     const res = await call(em, 'UpdateAggregator', {
@@ -122,7 +121,7 @@ t.test('UpdateAggregator', async (t) => {
     await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorAccounts: tooMany }, { status: 400, code: 'AggregatorAccountExceedMaxCount' }, { method: 'POST' });
     await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorName: 'Test_Group' }, { status: 400, code: 'AggregatorNameDuplicated' });
     const other = await createGroup(em, 'other', [DEMO.managementAccountId]);
-    em.clock.advance(AGGREGATOR_READY_MS);
+    em.clock.advance(CREATE_DELAY_MS);
     await expectError(t, em, 'UpdateAggregator', { AggregatorId: other, AggregatorAccounts: members([DEMO.tomAccountId, DEMO.aliceAccountId]) }, {
       status: 400,
       code: 'AggregatorAccountListDuplicated',
@@ -141,7 +140,7 @@ t.test('DeleteAggregators', async (t) => {
   const a = await createGroup(em, 'a', [DEMO.aliceAccountId]);
   const b = await createGroup(em, 'b', [DEMO.tomAccountId]);
   // a pack with rules inside group a, to see the cascade
-  em.clock.advance(AGGREGATOR_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   const pack = await call(em, 'CreateAggregateCompliancePack', {
     AggregatorId: a,
     CompliancePackName: 'p',

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { PACK_READY_MS } from '../src/actions/aggregate-compliance-packs.js';
-import { call, DEMO, expectError, testApp, type TestEmulator } from './helpers.js';
+import { call, DEMO, expectError, testApp, type TestEmulator, CREATE_DELAY_MS } from './helpers.js';
 
 const sortedKeys = (o: object) => Object.keys(o).sort();
 const ALICE = { AccessKeyId: DEMO.aliceKey.id };
@@ -48,7 +47,7 @@ t.test('CreateCompliancePack / GetCompliancePack / ListCompliancePacks', async (
     t.same(pack.ConfigRules[0].ConfigRuleParameters, [{ ParameterName: 'bandwidth', ParameterValue: '5', Required: true }]);
     t.same(pack.Tags, [{ TagKey: 'owner', TagValue: 'me' }]);
     t.equal(em.services.store.tags.of(res.json.CompliancePackId)[0].resourceType, 'ACS::Config::CompliancePack');
-    em.clock.advance(PACK_READY_MS);
+    em.clock.advance(CREATE_DELAY_MS);
     t.equal((await getPack(em, res.json.CompliancePackId)).Status, 'ACTIVE');
   });
 
@@ -152,7 +151,7 @@ t.test('UpdateCompliancePack', async (t) => {
   const other = await createPack(em, 'taken');
   void other;
   await expectError(t, em, 'UpdateCompliancePack', { CompliancePackId: id, Description: 'x' }, { status: 400, code: 'CompliancePackAlreadyPending' });
-  em.clock.advance(PACK_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
 
   await t.test('JSON', async (t) => {
     const res = await call(em, 'UpdateCompliancePack', {
@@ -191,7 +190,7 @@ t.test('DeleteCompliancePacks', async (t) => {
   const em = await testApp(t);
   const a = await createPack(em, 'a');
   const b = await createPack(em, 'b');
-  em.clock.advance(PACK_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   const aRules = await ruleIdsOf(em, a);
   const bRules = await ruleIdsOf(em, b);
 
@@ -265,7 +264,7 @@ t.test('Attach/DetachConfigRuleToCompliancePack', async (t) => {
   const a = await createPack(em, 'a', ['oss-bucket-public-read-prohibited']);
   const loose = await createPack(em, 'loose', ['eip-bandwidth-limit', 'ecs-instance-no-public-ip']);
   const looseRules = await ruleIdsOf(em, loose);
-  em.clock.advance(PACK_READY_MS);
+  em.clock.advance(CREATE_DELAY_MS);
   // deleting a pack without DeleteRule leaves its rules as standalone rules of the account
   await call(em, 'DeleteCompliancePacks', { CompliancePackIds: loose });
   const groupRule = 'cr-a260626622af0005a1b2';

@@ -20,6 +20,9 @@ export const DEMO = {
   aliceKey: { id: 'LTAI5tEmulatorAliceKey', secret: 'EmulatorAliceSecret0000000000000' },
 } as const;
 
+/** The creating time of new packs and account groups in tests (the --create-delay-ms default). */
+export const CREATE_DELAY_MS = 1000;
+
 export interface TestEmulator extends Emulator {
   clock: EmulatorClock;
 }
@@ -32,7 +35,7 @@ export async function testApp(t: Test, options: AppOptions = {}): Promise<TestEm
     ...options,
     clock,
     ids: options.ids ?? new SeededIds(42),
-    config: { db: ':memory:', reportDelayMs: 1000, ...options.config },
+    config: { db: ':memory:', reportDelayMs: 1000, createDelayMs: CREATE_DELAY_MS, ...options.config },
   });
   t.teardown(() => emulator.app.close());
   return { ...emulator, clock };

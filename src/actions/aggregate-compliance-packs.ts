@@ -22,8 +22,6 @@ const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 
 
 export const PACK_STATUSES = ['ACTIVE', 'CREATING'] as const;
 
-/** How long a new (or copied) pack stays CREATING, in ms of the emulator clock. */
-export const PACK_READY_MS = 1000;
 
 /** The most pack ids one Delete*CompliancePacks call takes (Invalid.CompliancePackIds.SizeExceed). */
 export const MAX_DELETE_PACK_IDS = 5;
@@ -139,7 +137,7 @@ export function createPack(ctx: ActionContext, aggregatorId: string, q: ParamVal
     scope,
     templateContent: q.TemplateContent ?? '',
     createdAt: ctx.now,
-    readyAt: ctx.now + PACK_READY_MS,
+    readyAt: ctx.now, // the lifecycle (control plane) moves readyAt per --create-delay-ms
   };
   ctx.store.packs.insert(pack);
   materializeRules(ctx, pack, specs, q.DefaultEnable !== false);
@@ -260,7 +258,7 @@ export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregator
     aggregatorId: destAggregatorId,
     name: copyName(ctx, destAggregatorId, src.name),
     createdAt: ctx.now,
-    readyAt: ctx.now + PACK_READY_MS,
+    readyAt: ctx.now, // the lifecycle (control plane) moves readyAt per --create-delay-ms
   };
   ctx.store.packs.insert(copy);
   for (const r of ctx.store.rules.byPack(src.compliancePackId)) {

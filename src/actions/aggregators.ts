@@ -15,8 +15,6 @@ import {
 
 export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } as const;
 
-/** How long a new account group stays AggregatorStatus 0 (creating), in ms of the emulator clock. */
-export const AGGREGATOR_READY_MS = 1000;
 
 /**
  * The caller's aggregator for a write: a member account that is not the owner gets
@@ -91,7 +89,7 @@ export const createAggregator = defineAction({
     const aggregatorId = newId(ctx, 'ca');
     ctx.store.aggregators.insert({
       aggregatorId, accountId: ctx.accountId, name: q.AggregatorName, description: q.Description ?? '', aggregatorType: type,
-      folderId: q.FolderId ?? '', createdAt: ctx.now, readyAt: ctx.now + AGGREGATOR_READY_MS, members,
+      folderId: q.FolderId ?? '', createdAt: ctx.now, readyAt: ctx.now, members, // the lifecycle (control plane) moves readyAt per --create-delay-ms
     });
     saveTags(ctx, aggregatorId, TAG_RESOURCE_TYPES.aggregator, tags);
     return { AggregatorId: aggregatorId };

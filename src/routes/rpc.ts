@@ -7,6 +7,7 @@
  *   3. common      Action and Version, from parameters or x-acs-* headers
  *   4. auth        the caller's account (and, with signatures, verification)
  *   5. dispatch    the action by exact wire name (unknown -> 404, real-but-unemulated -> 501)
+ *   5b. control    control-plane hook (src/control/hooks.ts): injected faults, lifecycle modes
  *   6. run         validate parameters against the action's schema, run the handler
  *                  (writes in one transaction; ClientToken idempotency)
  *   7. serialize   one serializer for successes and errors, JSON or XML
@@ -20,10 +21,13 @@ import { API_VERSION, readCommon } from '../protocol/common.js';
 import { FormBody, parseForm, rawQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import { replyFormat } from '../protocol/common.js';
+import type { RpcHooks } from '../control/hooks.js';
 
 export interface RpcOptions {
   services: Services;
   auth: Authenticator;
+  /** Control-plane hook points (journal, faults, lifecycle); absent = none. */
+  hooks?: RpcHooks;
 }
 
 /** What the journal and the logs learn about each API call. */
@@ -54,7 +58,7 @@ function send(reply: FastifyReply, r: Reply, headers: Record<string, string> = {
 }
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
-  const { services, auth } = opts;
+  const { services, auth, hooks } = opts;
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.uuid();
@@ -94,6 +98,9 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       if (caller.warning) extraHeaders['x-emulator-auth-warning'] = caller.warning;
       // 5. dispatch
       const action = lookupAction(common.action);
+      // 5b. control plane: a matching fault rule may wait and/or throw a catalog error here; lifecycle
+      //     read counters and the x-emulator-* lifecycle headers give this call's report delay
+      const control = hooks ? await hooks.beforeRun(req, { action: action.name, accountId: caller.accountId, params }) : undefined;
       // 6. run
       const result = runAction(
         action,
@@ -104,10 +111,12 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
           accountId: caller.accountId,
           now: services.clock.now(),
           baseUrl: baseUrlOf(req, services.config.publicUrl),
-          reportDelayMs: services.config.reportDelayMs,
+          reportDelayMs: control ? control.reportDelayMs : services.config.reportDelayMs,
         },
         params,
       );
+      // 6b. control plane: creation lifecycle modes of what the action created
+      if (hooks && control) hooks.afterRun(control, result);
       // 7. serialize
       return send(reply, successReply(action.name, requestId, result, format), extraHeaders);
     } catch (err) {
@@ -118,6 +127,12 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       return send(reply, errorReply(apiError, requestId, format), { ...extraHeaders, ...apiError.headers });
     }
   };
+
+  // Control plane: start time of each call, then one journal entry once it is answered.
+  if (hooks) {
+    app.addHook('onRequest', async (req) => hooks.started(req));
+    app.addHook('onResponse', async (req, reply) => hooks.finished(req, reply));
+  }
 
   app.get('/', handle);
   app.post('/', handle);

@@ -18,7 +18,10 @@ export interface FixtureAccount { accountId: number; accountName?: string; confi
 export interface FixtureMember { accountId: number; accountName?: string; accountType?: string }
 export interface FixtureAggregator {
   aggregatorId: string; accountId: number; aggregatorName: string; description?: string; aggregatorType?: AggregatorType;
-  folderId?: string; createdAt: number; members: FixtureMember[]; tags?: Record<string, string>;
+  folderId?: string; createdAt: number;
+  /** End of the creating state; defaults to createdAt (ready). Written by the state export. */
+  readyAt?: number;
+  members: FixtureMember[]; tags?: Record<string, string>;
 }
 export interface FixtureRule {
   configRuleId: string; configRuleName?: string; managedRuleIdentifier: string; description?: string; riskLevel?: number;
@@ -27,6 +30,8 @@ export interface FixtureRule {
 export interface FixturePack {
   compliancePackId: string; accountId: number; aggregatorId?: string; compliancePackName: string; description?: string;
   compliancePackTemplateId?: string; riskLevel?: number; createdAt: number; scope?: Scope; templateContent?: string;
+  /** End of the creating state; defaults to createdAt (ready). Written by the state export. */
+  readyAt?: number;
   configRules: FixtureRule[]; tags?: Record<string, string>;
 }
 export interface FixtureReport { compliancePackId: string; createdAt: number; readyAt?: number }
@@ -67,6 +72,17 @@ type Check = (cond: unknown, at: string, problem: string) => void;
 function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string> }): void {
   const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
   for (const key of Object.keys(f)) check(['$schema', 'accounts', 'aggregators', 'compliancePacks', 'reports'].includes(key), `$.${key}`, 'unknown section');
+  // Shapes first, so that a hand-written document gets a FixtureError rather than a TypeError.
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const arrayOfObjects = (v: unknown, at: string) => {
+    if (v === undefined) return;
+    check(Array.isArray(v), at, 'must be an array');
+    (v as unknown[]).forEach((item, i) => check(isObject(item), `${at}[${i}]`, 'must be an object'));
+  };
+  for (const section of ['accounts', 'aggregators', 'compliancePacks', 'reports'] as const) arrayOfObjects(f[section], `$.${section}`);
+  (f.accounts ?? []).forEach((a, i) => arrayOfObjects(a.accessKeys, `$.accounts[${i}].accessKeys`));
+  (f.aggregators ?? []).forEach((g, i) => arrayOfObjects(g.members, `$.aggregators[${i}].members`));
+  (f.compliancePacks ?? []).forEach((pk, i) => arrayOfObjects(pk.configRules, `$.compliancePacks[${i}].configRules`));
   (f.accounts ?? []).forEach((a, i) => {
     const at = `$.accounts[${i}]`;
     check(isId(a.accountId), `${at}.accountId`, 'must be a positive integer account id');
@@ -83,6 +99,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     check(typeof g.aggregatorName === 'string' && g.aggregatorName !== '', `${at}.aggregatorName`, 'must be a non-empty string');
     check(g.aggregatorType === undefined || AGGREGATOR_TYPES.includes(g.aggregatorType), `${at}.aggregatorType`, `must be one of ${AGGREGATOR_TYPES.join(', ')}`);
     check(isId(g.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
+    check(g.readyAt === undefined || isId(g.readyAt), `${at}.readyAt`, 'must be a timestamp in ms');
     check(Array.isArray(g.members), `${at}.members`, 'must be an array');
     (g.members ?? []).forEach((m, j) => check(isId(m.accountId), `${at}.members[${j}].accountId`, 'must be a positive integer account id'));
     known.aggregatorIds.add(g.aggregatorId);
@@ -94,6 +111,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     check(pk.aggregatorId === undefined || known.aggregatorIds.has(pk.aggregatorId), `${at}.aggregatorId`, `aggregator ${pk.aggregatorId} is not defined in aggregators`);
     check(typeof pk.compliancePackName === 'string' && pk.compliancePackName !== '', `${at}.compliancePackName`, 'must be a non-empty string');
     check(isId(pk.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
+    check(pk.readyAt === undefined || isId(pk.readyAt), `${at}.readyAt`, 'must be a timestamp in ms');
     check(pk.riskLevel === undefined || [1, 2, 3].includes(pk.riskLevel), `${at}.riskLevel`, 'must be 1, 2 or 3');
     check(Array.isArray(pk.configRules), `${at}.configRules`, 'must be an array');
     (pk.configRules ?? []).forEach((r, j) => {
@@ -105,6 +123,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
   (f.reports ?? []).forEach((r, i) => {
     check(known.packIds.has(r.compliancePackId), `$.reports[${i}].compliancePackId`, `compliance pack ${r.compliancePackId} is not defined in compliancePacks`);
     check(isId(r.createdAt), `$.reports[${i}].createdAt`, 'must be a timestamp in ms');
+    check(r.readyAt === undefined || isId(r.readyAt), `$.reports[${i}].readyAt`, 'must be a timestamp in ms');
   });
 }
 
@@ -137,7 +156,7 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
         store.aggregators.delete(g.aggregatorId);
         store.aggregators.insert({
           aggregatorId: g.aggregatorId, accountId: g.accountId, name: g.aggregatorName, description: g.description ?? '',
-          aggregatorType: g.aggregatorType ?? 'CUSTOM', folderId: g.folderId ?? '', createdAt: g.createdAt, readyAt: g.createdAt,
+          aggregatorType: g.aggregatorType ?? 'CUSTOM', folderId: g.folderId ?? '', createdAt: g.createdAt, readyAt: g.readyAt ?? g.createdAt,
           members: g.members.map((m) => ({ accountId: m.accountId, accountName: m.accountName ?? '', accountType: m.accountType ?? 'ResourceDirectory' })),
         });
         for (const [key, value] of Object.entries(g.tags ?? {})) store.tags.put({ resourceId: g.aggregatorId, resourceType: 'ACS::Config::Aggregator', accountId: g.accountId, key, value });
@@ -149,7 +168,7 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
         store.packs.insert({
           compliancePackId: pk.compliancePackId, accountId: pk.accountId, aggregatorId: pk.aggregatorId ?? '', name: pk.compliancePackName,
           description: pk.description ?? '', templateId: pk.compliancePackTemplateId ?? '', riskLevel: pk.riskLevel ?? 2, scope: pk.scope ?? {},
-          templateContent: pk.templateContent ?? '', createdAt: pk.createdAt, readyAt: pk.createdAt,
+          templateContent: pk.templateContent ?? '', createdAt: pk.createdAt, readyAt: pk.readyAt ?? pk.createdAt,
         });
         for (const r of pk.configRules) {
           store.rules.delete(r.configRuleId);

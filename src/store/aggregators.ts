@@ -37,6 +37,8 @@ export class AggregatorsRepo {
   private readonly insertMemberStmt;
   private readonly clearMembersStmt;
   private readonly deleteStmt;
+  private readonly allStmt;
+  private readonly setReadyStmt;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
@@ -54,6 +56,8 @@ export class AggregatorsRepo {
     );
     this.clearMembersStmt = db.prepare('DELETE FROM aggregator_members WHERE aggregator_id = ?');
     this.deleteStmt = db.prepare('DELETE FROM aggregators WHERE aggregator_id = ?');
+    this.allStmt = db.prepare<[], Row>('SELECT * FROM aggregators ORDER BY seq');
+    this.setReadyStmt = db.prepare('UPDATE aggregators SET ready_at = ? WHERE aggregator_id = ?');
   }
 
   private hydrate(r: Row): Aggregator {
@@ -94,5 +98,13 @@ export class AggregatorsRepo {
   }
   delete(aggregatorId: string): void {
     this.deleteStmt.run(aggregatorId);
+  }
+  /** Every aggregator of every account, in creation order (state export, console). */
+  all(): Aggregator[] {
+    return this.allStmt.all().map((r) => this.hydrate(r));
+  }
+  /** Moves the end of the creating state (lifecycle modes). */
+  setReadyAt(aggregatorId: string, readyAt: number): void {
+    this.setReadyStmt.run(readyAt, aggregatorId);
   }
 }

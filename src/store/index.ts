@@ -54,6 +54,21 @@ export class Store {
   clear(): void {
     this.transaction(() => {
       for (const t of TABLES) this.db.prepare(`DELETE FROM ${t}`).run();
+      // Restart AUTOINCREMENT counters too, so a reset store numbers rows (and NextTokens) as a fresh one.
+      const hasSequence = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").get();
+      if (hasSequence) this.db.prepare('DELETE FROM sqlite_sequence').run();
+    });
+  }
+
+  /**
+   * Deletes everything one account owns (reset of one account), keeping the account row and its
+   * access keys. Tables added later that hold per-account data must be listed here too.
+   */
+  clearAccount(accountId: number): void {
+    this.transaction(() => {
+      for (const t of ['client_tokens', 'tags', 'reports', 'config_rules', 'compliance_packs', 'aggregators']) {
+        this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run(accountId);
+      }
     });
   }
 

@@ -65,6 +65,7 @@ export interface PackFilter {
 }
 
 export class PacksRepo {
+  private freshStmt: Database.Statement<[number, number], Row> | undefined;
   private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
   private readonly getStmt;
   private readonly byNameStmt;
@@ -73,6 +74,8 @@ export class PacksRepo {
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
+  private readonly allStmt;
+  private readonly setReadyStmt;
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM compliance_packs WHERE compliance_pack_id = ?');
@@ -90,6 +93,8 @@ export class PacksRepo {
        template_content = @templateContent WHERE compliance_pack_id = @compliancePackId`,
     );
     this.deleteStmt = db.prepare('DELETE FROM compliance_packs WHERE compliance_pack_id = ?');
+    this.allStmt = db.prepare<[], Row>('SELECT * FROM compliance_packs ORDER BY seq');
+    this.setReadyStmt = db.prepare('UPDATE compliance_packs SET ready_at = ? WHERE compliance_pack_id = ?');
   }
   get(id: string): CompliancePack | undefined {
     const r = this.getStmt.get(id);
@@ -151,5 +156,18 @@ export class PacksRepo {
   }
   delete(id: string): void {
     this.deleteStmt.run(id);
+  }
+  /** Every pack of every account, in creation order (state export, console). */
+  all(): CompliancePack[] {
+    return this.allStmt.all().map(toPack);
+  }
+  /** Moves the end of the creating state (lifecycle modes). */
+  /** Packs of an account created at or after `since` and still marked ready at creation. */
+  freshSince(accountId: number, since: number): CompliancePack[] {
+    this.freshStmt ??= this.db.prepare<[number, number], Row>('SELECT * FROM compliance_packs WHERE account_id = ? AND created_at >= ? AND ready_at = created_at');
+    return this.freshStmt.all(accountId, since).map(toPack);
+  }
+  setReadyAt(id: string, readyAt: number): void {
+    this.setReadyStmt.run(readyAt, id);
   }
 }

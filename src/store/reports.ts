@@ -34,6 +34,8 @@ export class ReportsRepo {
   private readonly fileStmt;
   private readonly insertStmt;
   private readonly deleteScopeStmt;
+  private readonly allStmt;
+  private readonly setReadyStmt;
 
   constructor(db: Db) {
     this.latestStmt = db.prepare<[string], Row>(`SELECT ${META} FROM reports WHERE scope_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`);
@@ -43,6 +45,8 @@ export class ReportsRepo {
        VALUES (@objectKey, @scopeId, @kind, @accountId, @aggregatorId, @createdAt, @readyAt, @contentType, @content, @etag)`,
     );
     this.deleteScopeStmt = db.prepare('DELETE FROM reports WHERE scope_id = ?');
+    this.allStmt = db.prepare<[], Row>(`SELECT ${META} FROM reports ORDER BY created_at, rowid`);
+    this.setReadyStmt = db.prepare('UPDATE reports SET ready_at = ? WHERE object_key = ?');
   }
   /** The newest report of a pack (or rules scope), without its bytes. */
   latest(scopeId: string): Report | undefined {
@@ -58,5 +62,13 @@ export class ReportsRepo {
   }
   deleteScope(scopeId: string): void {
     this.deleteScopeStmt.run(scopeId);
+  }
+  /** Every report's metadata (no bytes), oldest first (state export, console). */
+  all(): Report[] {
+    return this.allStmt.all().map(toReport);
+  }
+  /** Moves the end of the CREATING state (lifecycle modes). */
+  setReadyAt(objectKey: string, readyAt: number): void {
+    this.setReadyStmt.run(readyAt, objectKey);
   }
 }

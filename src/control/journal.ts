@@ -1,0 +1,136 @@
+/**
+ * The request journal: a bounded ring of the last N API calls, newest first on read.
+ *
+ * Each entry has the time (from the emulator clock), the action, the caller's account, the
+ * parameters with secrets redacted, the HTTP status, the error code and the duration. The RPC route
+ * records an entry after every call (src/routes/rpc.ts, onResponse hook).
+ */
+import type { CallRecord } from '../routes/rpc.js';
+
+export interface JournalEntry {
+  /** Increasing number of the call since start (or the last clear). */
+  seq: number;
+  /** ISO time of the call, from the emulator clock. */
+  time: string;
+  timeMs: number;
+  requestId: string;
+  method: string;
+  action: string | null;
+  accountId: number | null;
+  params: Record<string, string>;
+  status: number;
+  errorCode: string | null;
+  /** Wall-clock time spent answering, in ms (includes injected latency). */
+  durationMs: number;
+  /** The fault rule that fired on this call, if any: its id, the latency it added, its error. */
+  fault: JournalFault | null;
+}
+
+export interface JournalFault {
+  id: string;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface JournalFilter {
+  action?: string;
+  accountId?: number;
+  /** An exact status (`503`), a class (`4xx`, `5xx`) or `error` (any status >= 400). */
+  status?: string;
+  errorCode?: string;
+  limit?: number;
+}
+
+export const REDACTED = '***';
+
+/** Parameters whose value must never be stored: signatures, tokens and anything called a secret. */
+export function isSecretParam(name: string): boolean {
+  return /^(Signature|SecurityToken|BearerToken)$/i.test(name) || /secret|password/i.test(name);
+}
+
+export function redactParams(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = isSecretParam(k) ? REDACTED : v;
+  return out;
+}
+
+/** `List*`, `Get?ggregator` -> a whole-string, case-sensitive regular expression. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+export function statusMatches(status: number, filter: string): boolean {
+  const f = filter.trim().toLowerCase();
+  if (f === 'error') return status >= 400;
+  if (f === 'ok') return status < 400;
+  if (/^[1-5]xx$/.test(f)) return Math.floor(status / 100) === Number(f[0]);
+  return String(status) === f;
+}
+
+export class Journal {
+  private entries: JournalEntry[] = [];
+  /** Index of the oldest entry once the ring is full. */
+  private head = 0;
+  private seq = 0;
+
+  constructor(private capacity: number) {}
+
+  get size(): number {
+    return this.capacity;
+  }
+
+  record(call: CallRecord, extra: { method: string; timeMs: number; durationMs: number; fault?: JournalFault }): void {
+    if (this.capacity <= 0) return;
+    const entry: JournalEntry = {
+      seq: ++this.seq,
+      time: new Date(extra.timeMs).toISOString(),
+      timeMs: extra.timeMs,
+      requestId: call.requestId,
+      method: extra.method,
+      action: call.action ?? null,
+      accountId: call.accountId ?? null,
+      params: redactParams(call.params),
+      status: call.status,
+      errorCode: call.errorCode ?? null,
+      durationMs: Math.round(extra.durationMs * 1000) / 1000,
+      fault: extra.fault ?? null,
+    };
+    if (this.entries.length < this.capacity) this.entries.push(entry);
+    else {
+      this.entries[this.head] = entry;
+      this.head = (this.head + 1) % this.capacity;
+    }
+  }
+
+  /** Entries matching the filter, newest first. */
+  list(filter: JournalFilter = {}): JournalEntry[] {
+    const ordered = [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)].reverse();
+    const action = filter.action !== undefined ? globToRegExp(filter.action) : undefined;
+    const out = ordered.filter(
+      (e) =>
+        (action === undefined || (e.action !== null && action.test(e.action))) &&
+        (filter.accountId === undefined || e.accountId === filter.accountId) &&
+        (filter.status === undefined || statusMatches(e.status, filter.status)) &&
+        (filter.errorCode === undefined || e.errorCode === filter.errorCode),
+    );
+    return filter.limit !== undefined ? out.slice(0, filter.limit) : out;
+  }
+
+  count(): number {
+    return this.entries.length;
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.head = 0;
+  }
+
+  /** Changes the capacity, keeping the newest entries. */
+  resize(capacity: number): void {
+    const newest = this.list().slice(0, Math.max(0, capacity)).reverse();
+    this.capacity = capacity;
+    this.entries = newest;
+    this.head = 0;
+  }
+}

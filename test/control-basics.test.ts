@@ -1,0 +1,104 @@
+import { Ajv } from 'ajv';
+import t from 'tap';
+import { CONTROL_OPENAPI } from '../src/control/openapi.js';
+import { call, testApp } from './helpers.js';
+import { ctl } from './control-helpers.js';
+
+t.test('health answers liveness; ready is 503 until the fixtures are loaded, then 200', async (t) => {
+  const em = await testApp(t);
+  const health = await ctl(em, 'GET', '/_emulator/health');
+  t.equal(health.status, 200);
+  t.same(health.json, { status: 'ok' });
+  const ready = await ctl(em, 'GET', '/_emulator/ready');
+  t.equal(ready.status, 200);
+  t.equal(ready.json.status, 'ready');
+  t.match(ready.json.fixtures, { accounts: 3, aggregators: 1, compliancePacks: 1, configRules: 4, reports: 1 });
+  em.state.ready = false; // what a caller sees while fixtures load
+  const starting = await ctl(em, 'GET', '/_emulator/ready');
+  t.equal(starting.status, 503);
+  t.equal(starting.json.status, 'starting');
+});
+
+t.test('the control plane is JSON and never answers as an Action', async (t) => {
+  const em = await testApp(t);
+  const unknown = await ctl(em, 'GET', '/_emulator/nope?Action=ListAggregators');
+  t.equal(unknown.status, 404);
+  t.match(unknown.headers['content-type'], /application\/json/);
+  t.equal(unknown.json.error.code, 'NotFound');
+  t.notMatch(unknown.body, /InvalidAction|RequestId/);
+  const index = await ctl(em, 'GET', '/_emulator');
+  t.equal(index.status, 200);
+  t.ok(index.json.routes.includes('/faults'));
+  const badJson = await ctl(em, 'POST', '/_emulator/faults', '{not json');
+  t.equal(badJson.status, 400);
+  t.equal(badJson.json.error.code, 'InvalidJson');
+  // An RPC call that names a control route is still just an API call.
+  const api = await call(em, '_emulator/reset');
+  t.equal(api.status, 404);
+  t.equal(api.json.Code, 'InvalidAction.NotFound');
+});
+
+t.test('a JSON body works without a content type (curl -d sends a form type)', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({
+    method: 'POST',
+    url: '/_emulator/clock',
+    payload: '{"advanceMs": 1000}',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  t.equal(res.statusCode, 200);
+  t.equal(JSON.parse(res.body).now, '2026-12-01T00:00:01.000Z');
+});
+
+t.test('with an admin token, every route but health and ready needs the bearer token', async (t) => {
+  const em = await testApp(t, { config: { adminToken: 's3cret-token' } });
+  t.equal((await ctl(em, 'GET', '/_emulator/health')).status, 200);
+  t.equal((await ctl(em, 'GET', '/_emulator/ready')).status, 200);
+  for (const [method, url] of [
+    ['GET', '/_emulator/state'], ['POST', '/_emulator/reset'], ['GET', '/_emulator/requests'], ['DELETE', '/_emulator/faults'],
+    ['GET', '/_emulator/clock'], ['GET', '/_emulator/ui'], ['GET', '/_emulator/openapi.json'], ['GET', '/_emulator/nope'],
+  ] as const) {
+    const res = await ctl(em, method, url);
+    t.equal(res.status, 401, `${method} ${url} without a token`);
+    t.equal(res.json.error.code, 'Unauthorized');
+    t.equal((await ctl(em, method, url, undefined, { authorization: 'Bearer wrong' })).status, 401, `${method} ${url} with a wrong token`);
+  }
+  const ok = await ctl(em, 'GET', '/_emulator/clock', undefined, { authorization: 'Bearer s3cret-token' });
+  t.equal(ok.status, 200);
+  const reset = await ctl(em, 'POST', '/_emulator/reset', undefined, { authorization: 'bearer s3cret-token' });
+  t.equal(reset.status, 200);
+  // The console also takes ?token= (a browser cannot send the header); no other route does.
+  t.equal((await ctl(em, 'GET', '/_emulator/ui?token=s3cret-token')).status, 200);
+  t.equal((await ctl(em, 'GET', '/_emulator/state?token=s3cret-token')).status, 401);
+  // The API itself is not affected.
+  t.equal((await call(em, 'ListAggregators', { MaxResults: 10 })).status, 200);
+});
+
+t.test('the OpenAPI document describes every control-plane route', async (t) => {
+  const em = await testApp(t);
+  const res = await ctl(em, 'GET', '/_emulator/openapi.json');
+  t.equal(res.status, 200);
+  t.equal(res.json.openapi, '3.0.3');
+  const described = new Set<string>();
+  for (const [path, ops] of Object.entries(res.json.paths as Record<string, Record<string, unknown>>)) {
+    for (const m of Object.keys(ops)) described.add(`${m.toUpperCase()} /_emulator${path.replace('{id}', ':id')}`);
+  }
+  const routes = em.app.printRoutes({ commonPrefix: false });
+  for (const r of ['GET /_emulator/health', 'GET /_emulator/ready', 'POST /_emulator/reset', 'GET /_emulator/state', 'POST /_emulator/state',
+    'GET /_emulator/requests', 'DELETE /_emulator/requests', 'GET /_emulator/faults', 'POST /_emulator/faults', 'DELETE /_emulator/faults',
+    'DELETE /_emulator/faults/:id', 'GET /_emulator/lifecycle', 'POST /_emulator/lifecycle', 'GET /_emulator/clock', 'POST /_emulator/clock',
+    'GET /_emulator/ui', 'GET /_emulator/openapi.json']) {
+    t.ok(described.has(r), `${r} is described`);
+  }
+  t.ok(routes.length > 0);
+  t.same(Object.keys(res.json.paths), Object.keys(CONTROL_OPENAPI.paths));
+  // Every $ref resolves.
+  const refs = [...JSON.stringify(res.json).matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1]);
+  for (const r of new Set(refs)) t.ok(res.json.components.schemas[r], `schema ${r} exists`);
+  // OpenAPI 3.0 schema objects have no `const`; and every component schema compiles.
+  t.notMatch(JSON.stringify(res.json), /"const":/);
+  const ajv = new Ajv({ strict: false });
+  for (const [name, schema] of Object.entries(res.json.components.schemas as Record<string, object>)) {
+    t.doesNotThrow(() => ajv.compile(schema), `schema ${name} compiles`);
+  }
+});

@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { buildApp } from '../src/app.js';
+import { DEFAULT_FIXTURES } from '../src/config.js';
+import { FixtureError } from '../src/state/fixtures.js';
+import { call, DEMO, dumpStore, testApp, type TestEmulator } from './helpers.js';
+import { createAggregator, createPack, ctl, withoutRequestId } from './control-helpers.js';
+
+const demo = JSON.parse(readFileSync(DEFAULT_FIXTURES, 'utf8'));
+
+t.test('GET /_emulator/state exports the state in the fixture format', async (t) => {
+  const em = await testApp(t);
+  const res = await ctl(em, 'GET', '/_emulator/state');
+  t.equal(res.status, 200);
+  t.same(Object.keys(res.json), ['accounts', 'aggregators', 'compliancePacks', 'reports']);
+  t.match(res.json, demo, 'a fresh emulator exports (a superset of) the fixtures it loaded');
+  const alice = await ctl(em, 'GET', `/_emulator/state?accountId=${DEMO.aliceAccountId}`);
+  t.same(alice.json.accounts.map((a: { accountId: number }) => a.accountId), [DEMO.aliceAccountId]);
+  t.same(alice.json.aggregators, []);
+});
+
+/** Calls whose answers must be identical on two emulators holding the same state. */
+async function answers(em: TestEmulator, ids: { aggregators: string[]; packs: [string, string][] }) {
+  const out: unknown[] = [];
+  out.push(withoutRequestId((await call(em, 'ListAggregators', { MaxResults: 100 })).json));
+  out.push(withoutRequestId((await call(em, 'ListAggregators', { MaxResults: 1 })).json));
+  for (const a of ids.aggregators) {
+    out.push(withoutRequestId((await call(em, 'GetAggregator', { AggregatorId: a })).json));
+    out.push(withoutRequestId((await call(em, 'ListAggregateCompliancePacks', { AggregatorId: a, PageSize: 100 })).json));
+  }
+  for (const [a, p] of ids.packs) {
+    out.push(withoutRequestId((await call(em, 'GetAggregateCompliancePack', { AggregatorId: a, CompliancePackId: p })).json));
+    out.push(withoutRequestId((await call(em, 'GetAggregateCompliancePackReport', { AggregatorId: a, CompliancePackId: p })).json));
+  }
+  return out;
+}
+
+t.test('export, then import into a fresh emulator, reproduces identical answers', async (t) => {
+  const a = await testApp(t);
+  const agg = await createAggregator(a, 'exported group', { tags: { env: 'test', team: 'sec' } });
+  const pack = await createPack(a, agg, 'exported pack');
+  await call(a, 'GenerateAggregateCompliancePackReport', { AggregatorId: agg, CompliancePackId: pack });
+  await ctl(a, 'POST', '/_emulator/lifecycle', { compliancePacks: { mode: 'delay', delayMs: 5000 } });
+  const creating = await createPack(a, agg, 'still creating');
+  const exported = (await ctl(a, 'GET', '/_emulator/state')).json;
+
+  const b = await testApp(t, { config: { fixtures: 'none' } });
+  const imported = await ctl(b, 'POST', '/_emulator/state', exported);
+  t.equal(imported.status, 200);
+  t.match(imported.json, { mode: 'replace', loaded: { accounts: 3, aggregators: 2, compliancePacks: 3, configRules: 8, reports: 2 } });
+  t.same((await ctl(b, 'GET', '/_emulator/state')).json, exported, 'the re-export is the same document');
+
+  const ids = { aggregators: [DEMO.aggregatorId, agg], packs: [[DEMO.aggregatorId, DEMO.compliancePackId], [agg, pack], [agg, creating]] as [string, string][] };
+  const before = await answers(a, ids);
+  t.same(await answers(b, ids), before, 'same answers right after the import');
+  t.match(JSON.stringify(before), /"ReportStatus":"CREATING"/);
+  t.match(JSON.stringify(before), /"Status":"CREATING"/);
+  // ... and the same once time moves on (reports complete, the pack becomes active).
+  a.clock.advance(10_000);
+  b.clock.advance(10_000);
+  const later = await answers(a, ids);
+  t.same(await answers(b, ids), later, 'same answers after the clock moved');
+  t.notMatch(JSON.stringify(later), /CREATING/);
+});
+
+t.test('POST /_emulator/state?mode=merge adds to the state; replace (the default) replaces it', async (t) => {
+  const em = await testApp(t);
+  const doc = {
+    accounts: [{ accountId: 1234567890123456, accountName: 'Merged', accessKeys: [{ accessKeyId: 'LTAI5tMerged', accessKeySecret: 'MergedSecret' }] }],
+    aggregators: [{ aggregatorId: 'ca-0000000000000000aaaa', accountId: 1234567890123456, aggregatorName: 'merged', createdAt: 1700000000000, members: [{ accountId: 1234567890123456 }] }],
+  };
+  const merged = await ctl(em, 'POST', '/_emulator/state?mode=merge', doc);
+  t.equal(merged.status, 200);
+  t.match(merged.json, { mode: 'merge', loaded: { accounts: 1, aggregators: 1 } });
+  let state = (await ctl(em, 'GET', '/_emulator/state')).json;
+  t.equal(state.accounts.length, 4);
+  t.same(state.aggregators.map((g: { aggregatorId: string }) => g.aggregatorId), [DEMO.aggregatorId, 'ca-0000000000000000aaaa']);
+  const asMerged = await call(em, 'ListAggregators', { MaxResults: 10, AccessKeyId: 'LTAI5tMerged' });
+  t.same(asMerged.json.AggregatorsResult.Aggregators.map((g: { AggregatorName: string }) => g.AggregatorName), ['merged']);
+
+  const replaced = await ctl(em, 'POST', '/_emulator/state', doc);
+  t.equal(replaced.json.mode, 'replace');
+  state = (await ctl(em, 'GET', '/_emulator/state')).json;
+  t.same(state.accounts.map((a: { accountId: number }) => a.accountId), [1234567890123456], 'only the document\'s account (which now holds the default key)');
+  t.same(state.aggregators.map((g: { aggregatorId: string }) => g.aggregatorId), ['ca-0000000000000000aaaa']);
+  // Reset still goes back to the fixtures loaded at start.
+  await ctl(em, 'POST', '/_emulator/reset');
+  t.same((await ctl(em, 'GET', '/_emulator/state')).json.aggregators.map((g: { aggregatorId: string }) => g.aggregatorId), [DEMO.aggregatorId]);
+});
+
+t.test('a bad document fails with the file, the path and the problem, and changes nothing', async (t) => {
+  const em = await testApp(t);
+  await createAggregator(em, 'precious');
+  const before = dumpStore(em);
+  const cases: [string, unknown, string, RegExp][] = [
+    ['replace', { aggregators: [{ aggregatorId: 'ca-1', accountId: 42, aggregatorName: 'x', createdAt: 1, members: [] }] }, '$.aggregators[0].accountId', /account 42 is not defined/],
+    ['merge', { accounts: 5 }, '$.accounts', /must be an array/],
+    ['replace', { accounts: [{ accountId: 1 }], compliancePacks: [{ compliancePackId: 'cp-1', accountId: 1, compliancePackName: 'p', createdAt: 1, configRules: [{ configRuleId: 'cr-1', managedRuleIdentifier: 'no-such-rule' }] }] }, '$.compliancePacks[0].configRules[0].managedRuleIdentifier', /unknown managed rule "no-such-rule"/],
+    ['replace', { accounts: [{ accountId: 1 }], widgets: [] }, '$.widgets', /unknown section/],
+    ['replace', [1, 2], '$', /must be a JSON object/],
+    ['merge', { accounts: [null] }, '$.accounts[0]', /must be an object/],
+  ];
+  for (const [mode, doc, at, problem] of cases) {
+    const res = await ctl(em, 'POST', `/_emulator/state?mode=${mode}`, doc);
+    t.equal(res.status, 400, `${at}: 400`);
+    t.equal(res.json.error.code, 'InvalidFixtures');
+    t.equal(res.json.error.file, 'POST /_emulator/state body');
+    t.equal(res.json.error.path, at);
+    t.match(res.json.error.problem, problem);
+    t.match(res.json.error.message, `POST /_emulator/state body: ${at}: `);
+    t.equal(dumpStore(em), before, `${at}: nothing changed (${mode})`);
+  }
+  const noBody = await ctl(em, 'POST', '/_emulator/state');
+  t.equal(noBody.status, 400);
+  const badMode = await ctl(em, 'POST', '/_emulator/state?mode=upsert', {});
+  t.equal(badMode.status, 400);
+  t.equal(dumpStore(em), before);
+});
+
+t.test('bad fixtures at start fail with the file, the path and the problem', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cfg-emu-'));
+  const bad = path.join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ accounts: [{ accountId: 1 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: '', createdAt: 1, members: [] }] }));
+  const err = await buildApp({ config: { fixtures: bad } }).catch((e: unknown) => e);
+  t.ok(err instanceof FixtureError);
+  t.equal((err as FixtureError).file, bad);
+  t.equal((err as FixtureError).at, '$.aggregators[0].aggregatorName');
+  t.match((err as FixtureError).message, `${bad}: $.aggregators[0].aggregatorName: must be a non-empty string`);
+  const notJson = path.join(dir, 'broken.json');
+  writeFileSync(notJson, '{"accounts": [');
+  const err2 = await buildApp({ config: { fixtures: notJson } }).catch((e: unknown) => e);
+  t.ok(err2 instanceof FixtureError);
+  t.match((err2 as FixtureError).message, `${notJson}: $: not valid JSON`);
+});
