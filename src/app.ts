@@ -9,6 +9,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
+import { loadAccessKeys, parseAccessKeys } from './auth/keys.js';
 import { bundledCatalog, type Catalog } from './catalog.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { resolveConfig, type Config } from './config.js';
@@ -53,15 +54,18 @@ export const BODY_LIMIT = 1024 * 1024;
 /** Loads the configured fixtures (or none) into an empty store. */
 export function loadConfiguredFixtures(services: Services): LoadSummary | null {
   const { config, store, catalog } = services;
-  if (config.fixtures === 'none') {
-    store.transaction(() => ensureDefaultKey(store));
-    return null;
-  }
-  return loadFixtures(store, readFixtures(config.fixtures), (id) => catalog.managedRule(id) !== undefined);
+  let summary: LoadSummary | null = null;
+  if (config.fixtures === 'none') store.transaction(() => ensureDefaultKey(store));
+  else summary = loadFixtures(store, readFixtures(config.fixtures), (id) => catalog.managedRule(id) !== undefined);
+  // Access keys from --access-keys / CONFIG_EMULATOR_ACCESS_KEYS come after the fixtures (they win
+  // over same-id fixture keys; their unknown accounts are created with Config enabled).
+  loadAccessKeys(store, parseAccessKeys(config.accessKeys));
+  return summary;
 }
 
 export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   const config = resolveConfig({}, options.config);
+  parseAccessKeys(config.accessKeys); // fail fast (ConfigError) before opening anything
   const store = Store.open(config.db);
   const services: Services = {
     config,
@@ -111,7 +115,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   state.loaded = loadConfiguredFixtures(services);
   state.ready = true;
 
-  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth) });
+  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth, services.clock) });
   await app.register(ossRoutes, { services });
   await app.register(emulatorRoutes, { state });
 

@@ -74,6 +74,10 @@ async function main(): Promise<void> {
       process.stderr.write(`alicloud-config-emulator: bad fixtures: ${err.message}\n`);
       process.exit(2);
     }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`alicloud-config-emulator: ${err.message}\nRun with --help for the options.\n`);
+      process.exit(2);
+    }
     throw err;
   }
   const { app, state } = emulator;
