@@ -19,7 +19,7 @@
  * In warn and off modes a request with no credentials at all (a plain curl) acts as the default
  * account, without a warning.
  */
-import type { Clock } from '../clock.js';
+import { EmulatorClock, type Clock } from '../clock.js';
 import type { AuthMode } from '../config.js';
 import { ApiError, Errors } from '../errors.js';
 import { header } from '../protocol/common.js';
@@ -71,7 +71,8 @@ export class Authenticator {
   constructor(
     private readonly store: Store,
     private readonly mode: AuthMode,
-    private readonly clock: Clock,
+    /** The emulator's injected clock (app.ts passes services.clock). */
+    private readonly clock: Clock = new EmulatorClock(),
   ) {}
 
   defaultAccountId(): number {
