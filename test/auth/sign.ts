@@ -51,6 +51,8 @@ export interface V3Options {
   nonce?: string;
   algorithm?: 'ACS3-HMAC-SHA256' | 'ACS3-HMAC-SM3';
   extraHeaders?: Record<string, string>;
+  /** Headers left out before signing. */
+  omitHeaders?: string[];
   /** Changes the request after signing (to break it on purpose). */
   tamper?: (r: { url: string; payload: string; headers: Record<string, string> }) => void;
 }
@@ -66,12 +68,14 @@ export async function v3Call(em: Emulator, action: string, key: Key, opts: V3Opt
     'x-acs-content-sha256': OpenApiUtil.hexEncode(OpenApiUtil.hash(Buffer.from(payload), alg)), ...opts.extraHeaders,
   };
   if (payload) headers['content-type'] = 'application/x-www-form-urlencoded';
+  const payloadHash = headers['x-acs-content-sha256'];
+  for (const h of opts.omitHeaders ?? []) delete headers[h];
   const req = new $tea.Request();
   req.method = method;
   req.pathname = '/';
   req.query = opts.query ?? {};
   req.headers = headers;
-  headers.Authorization = OpenApiUtil.getAuthorization(req, alg, headers['x-acs-content-sha256'], key.id, key.secret);
+  headers.Authorization = OpenApiUtil.getAuthorization(req, alg, payloadHash, key.id, key.secret);
   const r = { url: opts.query && Object.keys(opts.query).length ? `/?${qs(opts.query)}` : '/', payload, headers };
   opts.tamper?.(r);
   const res = await em.app.inject({ method, url: r.url, payload: r.payload || undefined, headers: r.headers });

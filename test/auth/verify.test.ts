@@ -204,3 +204,19 @@ t.test('NonceCache: replay within the window, expiry, bounded size', async (t) =
   for (let i = 0; i < 1000; i++) big.use('k', freshNonce(), NOW + i * 1000, NOW + i * 1000);
   t.ok(big.size < 1000, 'expired entries are swept as time passes');
 });
+
+t.test('warn mode: the warning also rides on an error answer of the action itself', async (t) => {
+  const em = await testApp(t, { config: { auth: 'warn' } });
+  const res = await v1Call(em, 'GetAggregator', { AggregatorId: 'ca-0000000000000000dead' }, { id: DEFAULT.id, secret: 'wrong' }, { now: NOW });
+  t.equal(res.status, 400);
+  t.equal(res.json.Code, 'Invalid.AggregatorId.Value');
+  t.match(String(res.headers['x-emulator-auth-warning']), /^SignatureDoesNotMatch: /);
+});
+
+t.test('V3 without an x-acs-content-sha256 header: the computed body hash is used', async (t) => {
+  const em = await testApp(t, strict);
+  const unsent = await v3Call(em, 'CreateAggregator', DEFAULT, { body: { AggregatorName: 'no-hash-header', AggregatorType: 'RD' }, now: NOW, omitHeaders: ['x-acs-content-sha256'] });
+  t.equal(unsent.status, 200, 'signed without the header: verifies against the computed hash');
+  const dropped = await v3Call(em, 'ListAggregators', DEFAULT, { query: { MaxResults: '10' }, now: NOW, tamper: (r) => delete r.headers['x-acs-content-sha256'] });
+  t.equal(dropped.json.Code, 'SignatureDoesNotMatch', 'a signed header that went missing changes the canonical request');
+});
