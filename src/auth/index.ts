@@ -46,7 +46,7 @@ export interface Caller {
   accessKeyId: string | undefined;
   /** Set in warn mode when a check failed: one header-safe line, sent back as x-emulator-auth-warning. */
   warning?: string;
-  /** Facts for the warn-mode log line (code, scheme, string-to-sign…); never secrets or signatures. */
+  /** Facts for the warn-mode log line (scheme, code, message, string-to-sign…), STS tokens masked. */
   warningDetail?: Record<string, string>;
 }
 
@@ -55,6 +55,15 @@ export function presentedKeyId(req: AuthRequest): string | undefined {
   const auth = parseAuthorization(header(req.headers, 'authorization'));
   if (auth) return auth.credential;
   return req.params.AccessKeyId || undefined;
+}
+
+/**
+ * Masks STS security tokens (credentials) in text bound for the log: the `SecurityToken` value in a
+ * V1 string-to-sign and the `x-acs-security-token` line of a V3 canonical request. Secrets and
+ * signatures never reach these texts in the first place.
+ */
+export function redactForLog(text: string): string {
+  return text.replace(/(SecurityToken(?:%3D|%253D|=))(?:(?!%26|%2526|&).)*/g, '$1***').replace(/^(x-acs-security-token:).*$/gm, '$1***');
 }
 
 /** One line, printable ASCII only (\n and \r escaped), bounded: safe as an HTTP header value. */
@@ -122,7 +131,9 @@ export class Authenticator {
     if (this.mode === 'strict') throw err;
     const caller = this.identify(verdict.accessKeyId);
     caller.warning = headerSafe(`${err.code}: ${err.message}`);
-    caller.warningDetail = { scheme: verdict.scheme, code: err.code, ...verdict.detail };
+    const detail: Record<string, string> = { scheme: verdict.scheme, code: err.code, message: err.message, ...verdict.detail };
+    for (const k of Object.keys(detail)) detail[k] = redactForLog(detail[k]);
+    caller.warningDetail = detail;
     return caller;
   }
 }

@@ -93,7 +93,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       record.accountId = caller.accountId;
       if (caller.warning) {
         extraHeaders[AUTH_WARNING_HEADER] = caller.warning;
-        req.log.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warning}`);
+        req.log.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warningDetail?.code}`);
       }
       // 5. dispatch
       const action = lookupAction(common.action);

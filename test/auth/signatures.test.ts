@@ -9,7 +9,7 @@ import * as $tea from '@alicloud/tea-typescript';
 import { v1Signature, v1StringToSign } from '../../src/auth/v1.js';
 import { parseAuthorization, v3Canonical, v3CanonicalQuery, v3Hash, v3Signature } from '../../src/auth/v3.js';
 import { parseTimestamp, checkTimestamp, TIMESTAMP_WINDOW_MS } from '../../src/auth/common.js';
-import { headerSafe } from '../../src/auth/index.js';
+import { headerSafe, redactForLog } from '../../src/auth/index.js';
 import { percentEncode } from '../../src/protocol/form.js';
 
 const OpenApiUtil = OpenApiUtilModule.default;
@@ -165,4 +165,9 @@ t.test('headerSafe: one printable line, bounded', async (t) => {
   t.equal(headerSafe('SignatureDoesNotMatch: x [ACS3-HMAC-SHA256\nabc]'), 'SignatureDoesNotMatch: x [ACS3-HMAC-SHA256\\nabc]');
   t.equal(headerSafe('a\r\nb\u00e9'), 'a\\r\\nb?');
   t.match(headerSafe('x'.repeat(5000)), /^x{4096}\.\.\.\(truncated/);
+});
+
+t.test('redactForLog masks STS tokens only', async (t) => {
+  t.equal(redactForLog('GET&%2F&AccessKeyId%3Dak%26SecurityToken%3DCAIS%252Babc%26Timestamp%3Dx'), 'GET&%2F&AccessKeyId%3Dak%26SecurityToken%3D***%26Timestamp%3Dx');
+  t.equal(redactForLog('host:h\nx-acs-security-token:CAIS+abc\nx-acs-version:v'), 'host:h\nx-acs-security-token:***\nx-acs-version:v');
 });

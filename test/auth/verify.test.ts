@@ -172,7 +172,15 @@ t.test('warn mode: served, with x-emulator-auth-warning and a log line; no secre
   t.equal(curl.statusCode, 200, 'no credentials: the default account');
   t.equal(curl.headers['x-emulator-auth-warning'], undefined, 'and no warning');
 
+  const sts = await v1Call(em, 'ListAggregators', { MaxResults: '10', SecurityToken: 'CAIS-token-value' }, { id: DEFAULT.id, secret: 'wrong' }, { now: NOW });
+  t.match(String(sts.headers['x-emulator-auth-warning']), /SecurityToken%3DCAIS-token-value/, 'the caller gets its own string-to-sign back');
+  const stsV3 = await v3Call(em, 'ListAggregators', { id: DEFAULT.id, secret: 'wrong' }, { query: { MaxResults: '10' }, now: NOW, extraHeaders: { 'x-acs-security-token': 'CAIS-token-value' } });
+  t.equal(stsV3.status, 200);
+
   const log = lines.join('');
+  t.notMatch(log, /CAIS-token-value/, 'STS tokens are masked in the log');
+  t.match(log, /SecurityToken%3D\*\*\*/);
+  t.match(log, /x-acs-security-token:\*\*\*/);
   t.match(log, /auth check failed, served anyway \(warn mode\)/);
   t.match(log, /"canonicalRequest":"POST\\n\/\\nMaxResults=10\\n/, 'the V3 canonical request is logged');
   t.notMatch(log, /wrong-secret-value|EmulatorDefaultSecret|EmulatorAliceSecret/, 'no secret in the log');
