@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
+import { loadAccessKeys, parseAccessKeys } from './auth/keys.js';
 import { bundledCatalog, type Catalog } from './catalog.js';
 import { createControlPlane, type ControlPlane } from './control/index.js';
 import { rpcHooks } from './control/hooks.js';
@@ -65,15 +66,18 @@ export function readConfiguredFixtures(config: Config): FixtureDoc[] {
 /** Loads the configured fixtures (or none) into an empty store. */
 export function loadConfiguredFixtures(services: Services, docs: FixtureDoc[] = readConfiguredFixtures(services.config)): LoadSummary | null {
   const { config, store, catalog } = services;
-  if (config.fixtures === 'none') {
-    store.transaction(() => ensureDefaultKey(store));
-    return null;
-  }
-  return loadFixtures(store, docs, (id) => catalog.managedRule(id) !== undefined);
+  let summary: LoadSummary | null = null;
+  if (config.fixtures === 'none') store.transaction(() => ensureDefaultKey(store));
+  else summary = loadFixtures(store, docs, (id) => catalog.managedRule(id) !== undefined);
+  // Access keys from --access-keys / CONFIG_EMULATOR_ACCESS_KEYS come after the fixtures (they win
+  // over same-id fixture keys; their unknown accounts are created with Config enabled).
+  loadAccessKeys(store, parseAccessKeys(config.accessKeys));
+  return summary;
 }
 
 export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   const config = resolveConfig({}, options.config);
+  parseAccessKeys(config.accessKeys); // fail fast (ConfigError) before opening anything
   // Fixture documents are read (and JSON-checked) before anything opens; reset reuses them.
   const fixtureDocs = readConfiguredFixtures(config);
   const clock = options.clock ?? new EmulatorClock();
@@ -141,7 +145,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   }
   state.ready = true;
 
-  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth), hooks: rpcHooks(control, services) });
+  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth, services.clock), hooks: rpcHooks(control, services) });
   await app.register(ossRoutes, { services });
   // The control plane, under its own prefix: its own JSON errors and 404s, never an API answer.
   await app.register(emulatorRoutes, { prefix: '/_emulator', state, services, control });

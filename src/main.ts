@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`alicloud-config-emulator: ${err.message}\n`);
+      process.stderr.write(`alicloud-config-emulator: ${err.message}\nRun with --help for the options.\n`);
       process.exit(2);
     }
     if (err instanceof StoreOpenError || (err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'EACCES') {

@@ -26,14 +26,6 @@ export function writableAggregator(ctx: ActionContext, aggregatorId: string): Ag
   return ownAggregator(ctx, aggregatorId);
 }
 
-/** Another CUSTOM group of the caller with exactly the same member accounts (AggregatorAccountListDuplicated). */
-function sameMemberList(ctx: ActionContext, members: AggregatorMember[], exceptId?: string): boolean {
-  const key = members.map((m) => m.accountId).sort((a, b) => a - b).join(',');
-  return ctx.store.aggregators
-    .page(ctx.accountId, 0, LIMITS.aggregatorsPerAccount * 2)
-    .some(({ aggregator: a }) => a.aggregatorId !== exceptId && a.aggregatorType === 'CUSTOM' && a.members.map((m) => m.accountId).sort((x, y) => x - y).join(',') === key);
-}
-
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
 /** Validates AggregatorAccounts ([{AccountId, AccountName, AccountType}], either key case). */
@@ -84,7 +76,6 @@ export const createAggregator = defineAction({
     if (members.length > LIMITS.membersPerAggregator) throw Errors.aggregatorAccountsInvalid();
     const tags = parseTags(q.Tag);
     if (ctx.store.aggregators.byName(ctx.accountId, q.AggregatorName)) throw Errors.aggregatorNameDuplicated();
-    if (type === 'CUSTOM' && sameMemberList(ctx, members)) throw Errors.aggregatorAccountListDuplicated();
     if (ctx.store.aggregators.count(ctx.accountId) >= LIMITS.aggregatorsPerAccount) throw Errors.aggregatorExceedMaxCount();
     const aggregatorId = newId(ctx, 'ca');
     ctx.store.aggregators.insert({
@@ -202,7 +193,6 @@ export const updateAggregator = defineAction({
       const other = ctx.store.aggregators.byName(ctx.accountId, name);
       if (other && other.aggregatorId !== agg.aggregatorId) throw Errors.aggregatorNameDuplicated();
     }
-    if (members && agg.aggregatorType === 'CUSTOM' && sameMemberList(ctx, members, agg.aggregatorId)) throw Errors.aggregatorAccountListDuplicated();
     const folderId = q.FolderId ?? agg.folderId;
     if (agg.aggregatorType === 'FOLDER' && folderId === '') throw Errors.missingParameter('FolderId');
     ctx.store.aggregators.update({ aggregatorId: agg.aggregatorId, name, description: q.Description ?? agg.description, folderId });

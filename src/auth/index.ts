@@ -1,49 +1,87 @@
 /**
- * Who is calling. The AccessKeyId (V1 `AccessKeyId` parameter, or `Credential=` of an ACS3
- * Authorization header) decides the caller's account.
+ * Who is calling, and may they. A chain of verifiers, each answering pass / fail / not my scheme:
  *
- * Modes: strict answers the real errors; warn serves the request and reports the problem in the
- * `x-emulator-auth-warning` header; off skips checks. In warn and off modes a request with no
- * credentials at all (a plain curl) acts as the default account.
+ *   1. V3  `Authorization: ACS3-HMAC-SHA256|ACS3-HMAC-SM3 …`      (src/auth/v3.ts)
+ *   2. V1  `Signature` / `AccessKeyId` parameters, HMAC-SHA1       (src/auth/v1.ts)
+ *   3. nobody claims it: a request with no credentials at all
+ *
+ * The AccessKeyId (V1 `AccessKeyId` parameter, or `Credential=` of the ACS3 header) decides the
+ * caller's account. STS: a `SecurityToken` parameter / `x-acs-security-token` header is accepted
+ * whatever its value (it is covered by the signature like any other parameter or x-acs-* header);
+ * the AccessKeyId still decides the account, so STS key ids must be registered like any other key.
+ *
+ * Modes:
+ * - strict: the real errors (protocol.md §6), nonce replay and the 15-minute window included;
+ * - warn:   every check runs; a failing request is still served (as the presented key's account,
+ *           or the default account if the key is unknown), and the reason goes to the
+ *           `x-emulator-auth-warning` header and the log;
+ * - off:    no verification; the presented key only chooses the account.
+ * In warn and off modes a request with no credentials at all (a plain curl) acts as the default
+ * account, without a warning.
  */
+import { EmulatorClock, type Clock } from '../clock.js';
 import type { AuthMode } from '../config.js';
 import { ApiError, Errors } from '../errors.js';
-import type { Params } from '../protocol/form.js';
-import { header, type Headers } from '../protocol/common.js';
+import { header } from '../protocol/common.js';
 import type { Store } from '../store/index.js';
+import type { AuthRequest, Verdict, Verifier, VerifyContext } from './common.js';
+import { NonceCache } from './nonces.js';
+import { V1Verifier } from './v1.js';
+import { parseAuthorization, V3Verifier } from './v3.js';
+
+export type { AuthRequest } from './common.js';
 
 /** The access key that always exists; README documents it. */
 export const DEFAULT_ACCESS_KEY = { accessKeyId: 'LTAI5tEmulatorDefaultKey', secret: 'EmulatorDefaultSecret00000000000' } as const;
 /** The account created for the default key when the fixtures define none. */
 export const BOOTSTRAP_ACCOUNT_ID = 1000000000000001;
 
-export interface AuthRequest {
-  method: string;
-  params: Params;
-  headers: Headers;
-}
+/** Response header that carries warn-mode findings. */
+export const AUTH_WARNING_HEADER = 'x-emulator-auth-warning';
+/** Longer warnings are cut in the header (clients limit response header sizes); the log has them whole. */
+export const MAX_WARNING_HEADER_LENGTH = 4096;
 
 export interface Caller {
   accountId: number;
   accessKeyId: string | undefined;
-  /** Set in warn mode when a check failed; sent back as x-emulator-auth-warning. */
+  /** Set in warn mode when a check failed: one header-safe line, sent back as x-emulator-auth-warning. */
   warning?: string;
+  /** Facts for the warn-mode log line (scheme, code, message, string-to-sign…), STS tokens masked. */
+  warningDetail?: Record<string, string>;
 }
 
 /** The AccessKeyId a request presents, if any. */
 export function presentedKeyId(req: AuthRequest): string | undefined {
-  const auth = header(req.headers, 'authorization');
-  if (auth && auth.startsWith('ACS3-')) {
-    const m = /Credential=([^,\s]+)/.exec(auth);
-    if (m) return m[1];
-  }
-  return req.params.AccessKeyId;
+  const auth = parseAuthorization(header(req.headers, 'authorization'));
+  if (auth) return auth.credential;
+  return req.params.AccessKeyId || undefined;
+}
+
+/**
+ * Masks STS security tokens (credentials) in text bound for the log: the `SecurityToken` value in a
+ * V1 string-to-sign and the `x-acs-security-token` line of a V3 canonical request. Secrets and
+ * signatures never reach these texts in the first place.
+ */
+export function redactForLog(text: string): string {
+  return text.replace(/(SecurityToken(?:%3D|%253D|=))(?:(?!%26|%2526|&).)*/g, '$1***').replace(/^(x-acs-security-token:).*$/gm, '$1***');
+}
+
+/** One line, printable ASCII only (\n and \r escaped), bounded: safe as an HTTP header value. */
+export function headerSafe(text: string, max = MAX_WARNING_HEADER_LENGTH): string {
+  let s = text.replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/[^\x20-\x7e]/g, '?');
+  if (s.length > max) s = `${s.slice(0, max)}...(truncated; the emulator log has it all)`;
+  return s;
 }
 
 export class Authenticator {
+  readonly nonces = new NonceCache();
+  private readonly verifiers: Verifier[] = [new V3Verifier(), new V1Verifier()];
+
   constructor(
     private readonly store: Store,
     private readonly mode: AuthMode,
+    /** The emulator's injected clock (app.ts passes services.clock). */
+    private readonly clock: Clock = new EmulatorClock(),
   ) {}
 
   defaultAccountId(): number {
@@ -55,24 +93,47 @@ export class Authenticator {
 
   /** Resolves the caller, or throws the error strict mode answers. */
   authenticate(req: AuthRequest): Caller {
-    const keyId = presentedKeyId(req);
-    let caller: Caller;
-    if (keyId === undefined) {
-      caller = this.soft(Errors.missingParameter('AccessKeyId'), undefined);
-    } else {
-      const key = this.store.accounts.accessKey(keyId);
-      caller = key ? { accountId: key.accountId, accessKeyId: keyId } : this.soft(Errors.accessKeyNotFound(), keyId);
-    }
+    const caller = this.mode === 'off' ? this.identify(presentedKeyId(req)) : this.verify(req);
     const account = this.store.accounts.get(caller.accountId);
     if (!account || !account.configEnabled) throw Errors.accountNotExisted();
     return caller;
   }
 
-  /** strict: the error; warn/off: the default account (warn also says why). */
-  private soft(err: ApiError, keyId: string | undefined): Caller {
+  /** The chain: the first verifier that claims the request decides. */
+  verify(req: AuthRequest): Caller {
+    const now = this.clock.now();
+    const ctx: VerifyContext = {
+      now,
+      secretOf: (id) => this.store.accounts.accessKey(id)?.secret,
+      useNonce: (id, nonce, at) => this.nonces.use(id, nonce, at, now),
+    };
+    let verdict: Verdict | null = null;
+    for (const v of this.verifiers) {
+      verdict = v.verify(req, ctx);
+      if (verdict) break;
+    }
+    if (!verdict) {
+      if (this.mode === 'strict') throw Errors.missingParameter('AccessKeyId');
+      return { accountId: this.defaultAccountId(), accessKeyId: undefined };
+    }
+    if (!verdict.error) return this.identify(verdict.accessKeyId);
+    return this.soft(verdict.error, verdict);
+  }
+
+  /** The account of a key; unknown or absent keys act as the default account. */
+  private identify(keyId: string | undefined): Caller {
+    const key = keyId === undefined ? undefined : this.store.accounts.accessKey(keyId);
+    return { accountId: key ? key.accountId : this.defaultAccountId(), accessKeyId: keyId };
+  }
+
+  /** strict: the error; warn: served as the key's (or default) account, saying why. */
+  private soft(err: ApiError, verdict: Verdict): Caller {
     if (this.mode === 'strict') throw err;
-    const caller: Caller = { accountId: this.defaultAccountId(), accessKeyId: keyId };
-    if (this.mode === 'warn' && keyId !== undefined) caller.warning = `${err.code}: ${err.message}`;
+    const caller = this.identify(verdict.accessKeyId);
+    caller.warning = headerSafe(`${err.code}: ${err.message}`);
+    const detail: Record<string, string> = { scheme: verdict.scheme, code: err.code, message: err.message, ...verdict.detail };
+    for (const k of Object.keys(detail)) detail[k] = redactForLog(detail[k]);
+    caller.warningDetail = detail;
     return caller;
   }
 }

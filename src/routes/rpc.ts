@@ -15,7 +15,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lookupAction, runAction } from '../actions/index.js';
 import type { Services } from '../actions/define.js';
-import type { Authenticator } from '../auth/index.js';
+import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, readCommon } from '../protocol/common.js';
 import { FormBody, parseForm, rawQuery, type Params } from '../protocol/form.js';
@@ -93,9 +93,12 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       // Only one version exists here, so a request without Version (a hand-typed curl) gets it.
       if (common.version !== undefined && common.version !== '' && common.version !== API_VERSION) throw Errors.invalidVersion();
       // 4. auth
-      const caller = auth.authenticate({ method: req.method, params, headers: req.headers });
+      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: rawQuery(req.url), rawBody: body?.raw ?? '' });
       record.accountId = caller.accountId;
-      if (caller.warning) extraHeaders['x-emulator-auth-warning'] = caller.warning;
+      if (caller.warning) {
+        extraHeaders[AUTH_WARNING_HEADER] = caller.warning;
+        req.log.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warningDetail?.code}`);
+      }
       // 5. dispatch
       const action = lookupAction(common.action);
       // 5b. control plane: a matching fault rule may wait and/or throw a catalog error here; lifecycle

@@ -1,0 +1,86 @@
+/**
+ * What the signature verifiers share: the request they see, the answer they give, the timestamp
+ * rules (format and the 15-minute window) and a constant-time comparison.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { ApiError } from '../errors.js';
+import { Errors } from '../errors.js';
+import type { Headers } from '../protocol/common.js';
+import type { Params } from '../protocol/form.js';
+
+/** What the RPC route hands to authentication. Only protocol/auth code reads raw strings. */
+export interface AuthRequest {
+  method: string;
+  /** Query merged with the form body (percent-decoded; first occurrence of a key wins). */
+  params: Params;
+  headers: Headers;
+  /** The URL query string as received, without '?' (V3 canonicalizes the query alone). */
+  rawQuery?: string;
+  /** The form body text as received, '' when there is none (V3 hashes its bytes). */
+  rawBody?: string;
+}
+
+/**
+ * A verifier's answer:
+ * - `null`: not my scheme (the request carries none of my parts), ask the next verifier;
+ * - `{ accessKeyId, error: undefined }`: pass;
+ * - `{ accessKeyId, error }`: fail; `accessKeyId` is what the request presented (may be unknown).
+ */
+export interface Verdict {
+  scheme: 'V1' | 'V3';
+  accessKeyId: string | undefined;
+  error?: ApiError;
+  /** Extra facts for the warn-mode log line (never secrets or signatures). */
+  detail?: Record<string, string>;
+}
+
+export interface VerifyContext {
+  /** The secret of an access key, undefined when the key does not exist. */
+  secretOf(accessKeyId: string): string | undefined;
+  /** Milliseconds since the epoch, from the injected clock. */
+  now: number;
+  /** Records a nonce; false when it was already used within the window. */
+  useNonce(accessKeyId: string, nonce: string, timestamp: number): boolean;
+}
+
+export interface Verifier {
+  verify(req: AuthRequest, ctx: VerifyContext): Verdict | null;
+}
+
+/** Requests older or newer than this (vs the emulator clock) are refused. */
+export const TIMESTAMP_WINDOW_MS = 15 * 60 * 1000;
+
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
+
+/** `yyyy-MM-ddTHH:mm:ssZ` (fractional seconds allowed) -> ms, or undefined when malformed. */
+export function parseTimestamp(raw: string): number | undefined {
+  const m = ISO_UTC.exec(raw);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  const ms = m[7] ? Number(m[7].padEnd(3, '0').slice(0, 3)) : 0;
+  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const back = new Date(t);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  return t;
+}
+
+/** The timestamp checks, in the gateway's order: format, then window. Returns ms or an error. */
+export function checkTimestamp(raw: string, now: number): { at: number } | { error: ApiError } {
+  const at = parseTimestamp(raw);
+  if (at === undefined) return { error: Errors.timestampFormat() };
+  if (Math.abs(now - at) > TIMESTAMP_WINDOW_MS) return { error: Errors.timestampExpired() };
+  return { at };
+}
+
+/** Constant-time string equality (different lengths are simply unequal). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A header value as one string (repeated headers joined with ','), or undefined. */
+export function headerValue(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
