@@ -3,6 +3,7 @@
  * ListAggregateCompliancePacks.
  */
 import { ApiError, Errors } from '../errors.js';
+import { evaluatePack } from '../engine/index.js';
 import { p } from '../protocol/params.js';
 import type { CompliancePack, Scope, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
@@ -116,6 +117,7 @@ export const createAggregateCompliancePack = defineAction({
     };
     ctx.store.packs.insert(pack);
     materializeRules(ctx, pack, specs, q.DefaultEnable !== false);
+    evaluatePack(ctx, pack, ctx.now);
     saveTags(ctx, pack.compliancePackId, TAG_RESOURCE_TYPES.aggregatePack, tags);
     return { CompliancePackId: pack.compliancePackId };
   },

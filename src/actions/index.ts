@@ -10,10 +10,11 @@ import { rootName } from '../protocol/params.js';
 import aggregators from './aggregators.js';
 import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
+import complianceResults from './compliance-results.js';
 import { ALL_ACTIONS } from './all-actions.js';
 import type { ActionContext, CompiledAction, Result } from './define.js';
 
-const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports];
+const FAMILIES: CompiledAction[][] = [aggregators, aggregateCompliancePacks, aggregatePackReports, complianceResults];
 
 export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));
 

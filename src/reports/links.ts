@@ -25,12 +25,13 @@ export function packReportKey(accountId: number, packId: string, createdAt: numb
   return `CompliancePackReports/${accountId}/${packId}/${accountId}-${packId}-report-${reportStamp(createdAt)}.${extension}`;
 }
 
-export function stringToSign(expires: number, objectKey: string): string {
-  return `GET\n\n\n${expires}\n/${REPORT_BUCKET}/${objectKey}`;
+/** The V1 string to sign of a plain pre-signed GET: no Content-MD5, no Content-Type, no x-oss-* headers. */
+export function stringToSign(expires: number, objectKey: string, bucket: string = REPORT_BUCKET): string {
+  return `GET\n\n\n${expires}\n/${bucket}/${objectKey}`;
 }
 
-export function ossSignature(secret: string, expires: number, objectKey: string): string {
-  return createHmac('sha1', secret).update(stringToSign(expires, objectKey)).digest('base64');
+export function ossSignature(secret: string, expires: number, objectKey: string, bucket: string = REPORT_BUCKET): string {
+  return createHmac('sha1', secret).update(stringToSign(expires, objectKey, bucket)).digest('base64');
 }
 
 /** Encodes each path segment of an object key, keeping the slashes. */
