@@ -43,6 +43,8 @@ export interface RuleCompliance {
   nonCompliantResources: number;
   /** Resources the rule evaluated. */
   evaluatedResources: number;
+  /** Results of each compliance type. */
+  counts: Record<ComplianceType, number>;
 }
 
 /** A rule's overall compliance, from its stored results. */
@@ -53,13 +55,17 @@ export function ruleCompliance(store: Store, configRuleId: string): RuleComplian
     complianceType: combine(present),
     nonCompliantResources: counts.NON_COMPLIANT,
     evaluatedResources: counts.COMPLIANT + counts.NON_COMPLIANT + counts.NOT_APPLICABLE + counts.INSUFFICIENT_DATA,
+    counts,
   };
 }
 
-/** The `Compliance` object the Get/List config-rule answers carry: {ComplianceType, Count}. */
+/**
+ * The `Compliance` object of the Get/List config-rule answers: {ComplianceType, Count}, where Count
+ * is the number of resources with that (the rule's overall) compliance type, e.g. NON_COMPLIANT 3.
+ */
 export function wireRuleCompliance(store: Store, configRuleId: string): { ComplianceType: ComplianceType; Count: number } {
   const c = ruleCompliance(store, configRuleId);
-  return { ComplianceType: c.complianceType, Count: c.complianceType === 'NON_COMPLIANT' ? c.nonCompliantResources : c.evaluatedResources };
+  return { ComplianceType: c.complianceType, Count: c.counts[c.complianceType] };
 }
 
 export interface PackRuleRow extends RuleCompliance {
