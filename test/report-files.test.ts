@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import t from 'tap';
 import { packReportWorkbook, SHEETS } from '../src/reports/files.js';
 import { signedReportUrl } from '../src/reports/links.js';
-import { createPackReport, ensureReportFile, isPending, snapshotPack } from '../src/reports/service.js';
+import { createPackReport, createRulesReport, ensureReportFile, isPending, snapshotPack } from '../src/reports/service.js';
 import { evaluatePack } from '../src/engine/index.js';
 import { call, DEMO, NOW, testApp, type TestEmulator } from './helpers.js';
 
@@ -141,4 +141,29 @@ t.test('the same snapshot always gives the same bytes', async (t) => {
   t.ok(a.equals(b), 'byte-stable across wall-clock seconds');
   const entries = unzipSync(new Uint8Array(a));
   t.ok(Object.keys(entries).includes('xl/workbook.xml'));
+});
+
+t.test('rules reports follow the same pattern (building blocks for Generate*ConfigRulesReport)', async (t) => {
+  const em = await testApp(t);
+  const { store } = em.services;
+  const agg = store.transaction(() => createRulesReport(em.services, { accountId: DEMO.managementAccountId, aggregatorId: DEMO.aggregatorId }, NOW, 0));
+  t.equal(agg.kind, 'aggregate-rules');
+  t.equal(agg.scopeId, DEMO.aggregatorId);
+  t.equal(agg.objectKey, `ConfigRuleReports/${DEMO.managementAccountId}/${DEMO.aggregatorId}/${DEMO.managementAccountId}-${DEMO.aggregatorId}-rules-report-202612010800.zip`);
+  const res = await fetchUrl(em, signedReportUrl('http://x', agg.objectKey, NOW, 3600));
+  t.equal(res.statusCode, 200);
+  const files = unzipSync(new Uint8Array(res.rawPayload));
+  t.same(Object.keys(files), [`${DEMO.managementAccountId}-${DEMO.aggregatorId}-rules-report-202612010800.xlsx`]);
+  const wb = await load(Object.values(files)[0]);
+  const listed = (await call(em, 'ListAggregateConfigRuleEvaluationResults', { AggregatorId: DEMO.aggregatorId, ComplianceType: 'NON_COMPLIANT', MaxResults: 100 })).json;
+  const ids = listed.EvaluationResults.EvaluationResultList.map((r: Record<string, any>) => r.EvaluationResultIdentifier.EvaluationResultQualifier.ResourceId).sort();
+  t.same(nonCompliantIds(wb), ids, 'the rules report lists every non-compliant result of the group');
+  t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('B1').value, '规则检测报告 Rules report');
+
+  const own = store.transaction(() => createRulesReport(em.services, { accountId: DEMO.tomAccountId, aggregatorId: '' }, NOW, 0));
+  t.equal(own.kind, 'rules');
+  t.match(own.objectKey, /^ConfigRuleReports\/1005320983491234\/rules\/1005320983491234-rules-report-202612010800\.xls$/);
+  const bare = await fetchUrl(em, signedReportUrl('http://x', own.objectKey, NOW, 3600));
+  t.equal(bare.headers['content-type'], 'application/vnd.ms-excel');
+  t.same(nonCompliantIds(await load(new Uint8Array(bare.rawPayload))), [], 'Tom has no rules of his own');
 });

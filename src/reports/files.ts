@@ -49,6 +49,7 @@ export interface ReportTotals {
   nonCompliantResources: number;
 }
 export interface PackReportSnapshot {
+  /** '' for a rules report (all rules of an account group or account). */
   compliancePackId: string;
   compliancePackName: string;
   aggregatorId: string;
@@ -100,8 +101,9 @@ export async function packReportWorkbook(s: PackReportSnapshot): Promise<Buffer>
   const overview = wb.addWorksheet(SHEETS.overview);
   overview.columns = [{ width: 36 }, { width: 30 }, { width: 40 }, { width: 16 }, { width: 20 }, { width: 26 }];
   const facts: [string, string | number][] = [
-    ['合规包名称 Compliance pack', s.compliancePackName],
-    ['合规包ID Compliance pack ID', s.compliancePackId],
+    ...(s.compliancePackId
+      ? ([['合规包名称 Compliance pack', s.compliancePackName], ['合规包ID Compliance pack ID', s.compliancePackId]] as [string, string][])
+      : ([['报告 Report', '规则检测报告 Rules report'], ['范围 Scope', s.compliancePackName]] as [string, string][])),
     [s.aggregatorId ? '账号组ID Account group ID' : '账号ID Account ID', s.aggregatorId || String(s.accountId)],
     ['管理账号ID Owner account ID', String(s.accountId)],
     ['报告时间 Report time (UTC+8)', cstTime(s.createdAt)],

@@ -17,10 +17,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Services } from '../actions/define.js';
-import { packResources, packRules } from '../engine/rollup.js';
-import type { CompliancePack, Report, ReportFile, ReportKind, Store } from '../store/index.js';
+import { packResources, packRules, ruleCompliance, type PackRuleRow } from '../engine/rollup.js';
+import type { CompliancePack, ConfigRule, EvaluationResultView, Report, ReportFile, ReportKind, Store } from '../store/index.js';
 import { annotationReason, packReportObject, type PackReportSnapshot, type ReportPackaging } from './files.js';
-import { packReportKey } from './links.js';
+import { packReportKey, rulesReportKey } from './links.js';
 
 export type ReportStatus = 'NONE' | 'CREATING' | 'COMPLETE';
 
@@ -41,15 +41,34 @@ export function reportStatus(report: Report | undefined, now: number): ReportSta
 /** What the report says about a pack at this instant, from the stored evaluation results. */
 export function snapshotPack(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number): PackReportSnapshot {
   const { store } = ctx;
-  const rules = packRules(store, pack);
-  const results = store.evaluations.byPack(pack.compliancePackId);
+  return buildSnapshot(
+    { compliancePackId: pack.compliancePackId, compliancePackName: pack.name, aggregatorId: pack.aggregatorId, accountId: pack.accountId, riskLevel: pack.riskLevel },
+    packRules(store, pack),
+    store.evaluations.byPack(pack.compliancePackId),
+    at,
+  );
+}
+
+/** What the rules report says about every rule of an account group (or of an account: aggregatorId ''). */
+export function snapshotRules(ctx: Pick<Services, 'store'>, owner: { accountId: number; aggregatorId: string }, at: number): PackReportSnapshot {
+  const { store } = ctx;
+  const n = store.rules.count(owner.accountId, owner.aggregatorId);
+  const rules: ConfigRule[] = n === 0 ? [] : store.rules.page(owner.accountId, owner.aggregatorId, n, 0);
+  const rows = rules.map((rule) => ({ rule, ...ruleCompliance(store, rule.configRuleId) }));
+  const results = store.evaluations.search({ accountId: owner.accountId, aggregatorId: owner.aggregatorId }, -1, 0).items; // LIMIT -1: no limit
+  const scope = owner.aggregatorId || String(owner.accountId);
+  return buildSnapshot({ compliancePackId: '', compliancePackName: scope, aggregatorId: owner.aggregatorId, accountId: owner.accountId, riskLevel: 0 }, rows, results, at);
+}
+
+function buildSnapshot(
+  head: Pick<PackReportSnapshot, 'compliancePackId' | 'compliancePackName' | 'aggregatorId' | 'accountId' | 'riskLevel'>,
+  rules: PackRuleRow[],
+  results: EvaluationResultView[],
+  at: number,
+): PackReportSnapshot {
   const resources = packResources(results);
   return {
-    compliancePackId: pack.compliancePackId,
-    compliancePackName: pack.name,
-    aggregatorId: pack.aggregatorId,
-    accountId: pack.accountId,
-    riskLevel: pack.riskLevel,
+    ...head,
     createdAt: at,
     totals: {
       rules: rules.length,
@@ -90,24 +109,57 @@ export function snapshotPack(ctx: Pick<Services, 'store'>, pack: CompliancePack,
  * Account-group packs get a .zip holding the workbook; single-account packs a bare .xls workbook.
  */
 export function createPackReport(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number, delayMs: number): Report {
-  const kind: ReportKind = pack.aggregatorId ? 'aggregate-pack' : 'pack';
   const packaging: ReportPackaging = pack.aggregatorId ? 'zip' : 'xls';
-  const objectKey = packReportKey(pack.accountId, pack.compliancePackId, at, packaging);
-  const baseName = objectKey.slice(objectKey.lastIndexOf('/') + 1).replace(/\.(zip|xls)$/, '');
-  const body: PendingBody = { baseName, packaging, snapshot: snapshotPack(ctx, pack, at) };
-  const report: Report = {
-    objectKey,
+  return storePending(ctx.store, {
+    objectKey: packReportKey(pack.accountId, pack.compliancePackId, at, packaging),
     scopeId: pack.compliancePackId,
-    kind,
+    kind: pack.aggregatorId ? 'aggregate-pack' : 'pack',
     accountId: pack.accountId,
     aggregatorId: pack.aggregatorId,
-    createdAt: at,
-    readyAt: at + delayMs,
+    packaging,
+    snapshot: snapshotPack(ctx, pack, at),
+    delayMs,
+  });
+}
+
+/**
+ * Stores a new rules report (Generate[Aggregate]ConfigRulesReport) of an account group, or of an
+ * account when `aggregatorId` is ''. Its scope id (for `reports.latest`) is the aggregator id, or the
+ * account id as a string.
+ */
+export function createRulesReport(ctx: Pick<Services, 'store'>, owner: { accountId: number; aggregatorId: string }, at: number, delayMs: number): Report {
+  return storePending(ctx.store, {
+    objectKey: rulesReportKey(owner.accountId, owner.aggregatorId, at),
+    scopeId: rulesReportScope(owner),
+    kind: owner.aggregatorId ? 'aggregate-rules' : 'rules',
+    accountId: owner.accountId,
+    aggregatorId: owner.aggregatorId,
+    packaging: owner.aggregatorId ? 'zip' : 'xls',
+    snapshot: snapshotRules(ctx, owner, at),
+    delayMs,
+  });
+}
+export const rulesReportScope = (owner: { accountId: number; aggregatorId: string }): string => owner.aggregatorId || String(owner.accountId);
+
+function storePending(
+  store: Store,
+  r: { objectKey: string; scopeId: string; kind: ReportKind; accountId: number; aggregatorId: string; packaging: ReportPackaging; snapshot: PackReportSnapshot; delayMs: number },
+): Report {
+  const baseName = r.objectKey.slice(r.objectKey.lastIndexOf('/') + 1).replace(/\.(zip|xls)$/, '');
+  const body: PendingBody = { baseName, packaging: r.packaging, snapshot: r.snapshot };
+  const report: Report = {
+    objectKey: r.objectKey,
+    scopeId: r.scopeId,
+    kind: r.kind,
+    accountId: r.accountId,
+    aggregatorId: r.aggregatorId,
+    createdAt: r.snapshot.createdAt,
+    readyAt: r.snapshot.createdAt + r.delayMs,
     contentType: PENDING_CONTENT_TYPE,
     etag: '',
   };
-  ctx.store.reports.insert({ ...report, content: Buffer.from(JSON.stringify(body)) });
-  scheduleBuild(ctx.store, objectKey);
+  store.reports.insert({ ...report, content: Buffer.from(JSON.stringify(body)) });
+  scheduleBuild(store, r.objectKey);
   return report;
 }
 
