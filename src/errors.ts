@@ -107,3 +107,8 @@ export function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return Errors.internalError();
 }
+
+// --- compliance evaluation and results (issue 5) -------------------------------------------------
+export const EvaluationErrors = {
+  configRuleNotExists: e('ConfigRuleNotExists', 400, 'The ConfigRule does not exist.'),
+} as const;

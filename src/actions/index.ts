@@ -10,6 +10,7 @@ import { rootName } from '../protocol/params.js';
 import aggregators from './aggregators.js';
 import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
+import complianceResults from './compliance-results.js';
 import { ALL_ACTIONS } from './all-actions.js';
 import aggregateConfigRules from './aggregate-config-rules.js';
 import compliancePacks from './compliance-packs.js';
@@ -22,7 +23,7 @@ import type { ActionContext, CompiledAction, Result } from './define.js';
 
 const FAMILIES: CompiledAction[][] = [
   aggregators, aggregateCompliancePacks, aggregatePackReports, compliancePacks, templates, managedRules,
-  aggregateConfigRules, configRules, ruleReports, tags,
+  aggregateConfigRules, configRules, ruleReports, tags, complianceResults,
 ];
 
 export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));

@@ -4,37 +4,20 @@ import { p } from '../protocol/params.js';
 import { signedReportUrl } from '../reports/links.js';
 import { createRulesReport, reportStatus, rulesReportId, rulesReportScope } from '../reports/service.js';
 import { defineAction, type ActionContext } from './define.js';
-import { ruleCompliance, writableAggregator } from './rule-shared.js';
+import { writableAggregator } from './rule-shared.js';
 import { ownAggregator } from './shared.js';
 
 /** Snapshots the owner's rules (all, or the given ids that exist) into a new report. */
 export function generateRulesReport(ctx: ActionContext, aggregatorId: string, ids: string[]): string {
-  const scope = rulesReportScope(ctx.accountId, aggregatorId);
-  if (reportStatus(ctx.store.reports.latest(scope), ctx.now) === 'CREATING') throw Errors.configRuleReportCreating();
-  const wanted = new Set(ids);
-  const rules = ctx.store.rules.owned(ctx.accountId, aggregatorId).filter((r) => wanted.size === 0 || wanted.has(r.configRuleId));
-  const report = createRulesReport(
-    ctx,
-    {
-      accountId: ctx.accountId,
-      aggregatorId,
-      rows: rules.map((r) => {
-        const c = ruleCompliance(ctx, r);
-        return {
-          configRuleId: r.configRuleId, configRuleName: r.name, sourceIdentifier: r.sourceIdentifier, riskLevel: r.riskLevel,
-          state: r.state, complianceType: c.ComplianceType, nonCompliantCount: c.ComplianceType === 'NON_COMPLIANT' ? c.Count : 0,
-        };
-      }),
-    },
-    ctx.now,
-    ctx.reportDelayMs,
-  );
+  const owner = { accountId: ctx.accountId, aggregatorId };
+  if (reportStatus(ctx.store.reports.latest(rulesReportScope(owner)), ctx.now) === 'CREATING') throw Errors.configRuleReportCreating();
+  const report = createRulesReport(ctx, owner, ctx.now, ctx.reportDelayMs, ids);
   return rulesReportId(report.objectKey);
 }
 
 /** The ConfigRulesReport object: the newest report, or NONE (also for a ReportId that is not the newest). */
 export function wireRulesReport(ctx: ActionContext, aggregatorId: string, reportId: string | undefined): Record<string, unknown> {
-  let report = ctx.store.reports.latest(rulesReportScope(ctx.accountId, aggregatorId));
+  let report = ctx.store.reports.latest(rulesReportScope({ accountId: ctx.accountId, aggregatorId }));
   if (report && reportId && rulesReportId(report.objectKey) !== reportId) report = undefined;
   const status = reportStatus(report, ctx.now);
   return {

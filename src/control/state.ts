@@ -23,7 +23,7 @@ export function resetAll(services: Services, docs: FixtureDoc[], to: ResetTarget
   const { store } = services;
   return store.transaction(() => {
     store.clear();
-    if (to === 'fixtures' && docs.length > 0) return loadFixtures(store, docs, knownRule(services));
+    if (to === 'fixtures' && docs.length > 0) return loadFixtures(store, docs, knownRule(services), { catalog: services.catalog, now: services.clock.now() });
     ensureDefaultKey(store);
     return null;
   });
@@ -56,7 +56,7 @@ export function resetAccount(services: Services, docs: FixtureDoc[], accountId: 
     store.clearAccount(accountId);
     if (to === 'empty') return null;
     const slices = docs.map((d) => ({ file: d.file, fixtures: accountSlice(d.fixtures, accountId) }));
-    return loadFixtures(store, slices, knownRule(services));
+    return loadFixtures(store, slices, knownRule(services), { catalog: services.catalog, now: services.clock.now() });
   });
 }
 
@@ -66,6 +66,6 @@ export function importState(services: Services, doc: unknown, mode: ImportMode, 
   const { store } = services;
   return store.transaction(() => {
     if (mode === 'replace') store.clear();
-    return loadFixtures(store, [{ file, fixtures: doc as Fixtures }], knownRule(services));
+    return loadFixtures(store, [{ file, fixtures: doc as Fixtures }], knownRule(services), { catalog: services.catalog, now: services.clock.now() });
   });
 }

@@ -25,12 +25,24 @@ export function packReportKey(accountId: number, packId: string, createdAt: numb
   return `CompliancePackReports/${accountId}/${packId}/${accountId}-${packId}-report-${reportStamp(createdAt)}.${extension}`;
 }
 
-export function stringToSign(expires: number, objectKey: string): string {
-  return `GET\n\n\n${expires}\n/${REPORT_BUCKET}/${objectKey}`;
+/** The V1 string to sign of a plain pre-signed GET: no Content-MD5, no Content-Type, no x-oss-* headers. */
+/**
+ * Rules-report keys (reference examples: `ConfigRuleReports/{acct}/rules/{acct}-rules-report-{stamp}.zip`).
+ * Account-group reports carry the aggregator id instead of `rules` so that two groups of one account
+ * never share a key; single-account reports are a bare workbook (.xls), as for packs.
+ */
+export function rulesReportKey(accountId: number, aggregatorId: string, createdAt: number): string {
+  return aggregatorId
+    ? `ConfigRuleReports/${accountId}/${aggregatorId}/${accountId}-${aggregatorId}-rules-report-${reportStamp(createdAt)}.zip`
+    : `ConfigRuleReports/${accountId}/rules/${accountId}-rules-report-${reportStamp(createdAt)}.xls`;
 }
 
-export function ossSignature(secret: string, expires: number, objectKey: string): string {
-  return createHmac('sha1', secret).update(stringToSign(expires, objectKey)).digest('base64');
+export function stringToSign(expires: number, objectKey: string, bucket: string = REPORT_BUCKET): string {
+  return `GET\n\n\n${expires}\n/${bucket}/${objectKey}`;
+}
+
+export function ossSignature(secret: string, expires: number, objectKey: string, bucket: string = REPORT_BUCKET): string {
+  return createHmac('sha1', secret).update(stringToSign(expires, objectKey, bucket)).digest('base64');
 }
 
 /** Encodes each path segment of an object key, keeping the slashes. */

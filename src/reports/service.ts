@@ -1,132 +1,217 @@
 /**
  * The report lifecycle: a report is CREATING from its generation until `readyAt`, then COMPLETE.
- * The state is computed from the clock, never from timers. The file is built at generation time.
+ * The state is computed from the clock, never from timers.
+ *
+ * Building the bytes. The action pipeline is synchronous (better-sqlite3 transactions) but exceljs
+ * writes workbooks asynchronously. So generation is split in two:
+ *   1. `createPackReport` (synchronous, inside the request's transaction) takes the SNAPSHOT of the
+ *      evaluation results and stores the report row with the snapshot as a pending body
+ *      (content type PENDING_CONTENT_TYPE, no ETag). This is what makes the report a snapshot: later
+ *      changes to rules, results or inventory never reach it.
+ *   2. Right after the request (setImmediate, so after the transaction committed; if it rolled back
+ *      there is no row and nothing happens) the workbook is built off the request path and the row's
+ *      body is replaced by the final bytes, content type and ETag.
+ * The download route calls `ensureReportFile`, which awaits the same build when a link is fetched
+ * before the background build finished (or after a restart of a file database). A half-built file is
+ * never served: a pending row has no bytes to serve until its build has completed and been stored.
  */
 import { createHash } from 'node:crypto';
 import type { Services } from '../actions/define.js';
-import type { CompliancePack, Report, ReportKind } from '../store/index.js';
-import { strToU8 } from 'fflate';
-import { packReportZip, zipOne, type PackReportSnapshot } from './files.js';
-import { packReportKey, reportStamp } from './links.js';
+import { packResources, packRules, ruleCompliance, type PackRuleRow } from '../engine/rollup.js';
+import type { CompliancePack, ConfigRule, EvaluationResultView, Report, ReportFile, ReportKind, Store } from '../store/index.js';
+import { annotationReason, packReportObject, type PackReportSnapshot, type ReportPackaging } from './files.js';
+import { packReportKey, rulesReportKey } from './links.js';
 
 export type ReportStatus = 'NONE' | 'CREATING' | 'COMPLETE';
+
+/** Content type of a report row whose bytes are not built yet (its body is the snapshot JSON). */
+export const PENDING_CONTENT_TYPE = 'application/x.emulator-report-snapshot+json';
+
+interface PendingBody {
+  baseName: string;
+  packaging: ReportPackaging;
+  snapshot: PackReportSnapshot;
+}
 
 export function reportStatus(report: Report | undefined, now: number): ReportStatus {
   if (!report) return 'NONE';
   return now >= report.readyAt ? 'COMPLETE' : 'CREATING';
 }
 
-/** What the report says about a pack at this instant. */
+/** What the report says about a pack at this instant, from the stored evaluation results. */
 export function snapshotPack(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number): PackReportSnapshot {
+  const { store } = ctx;
+  return buildSnapshot(
+    { compliancePackId: pack.compliancePackId, compliancePackName: pack.name, aggregatorId: pack.aggregatorId, accountId: pack.accountId, riskLevel: pack.riskLevel },
+    packRules(store, pack),
+    store.evaluations.byPack(pack.compliancePackId),
+    at,
+  );
+}
+
+/** What the rules report says about every rule of an account group (or of an account: aggregatorId ''). */
+export function snapshotRules(ctx: Pick<Services, 'store'>, owner: { accountId: number; aggregatorId: string }, at: number, ruleIds: string[] = []): PackReportSnapshot {
+  const { store } = ctx;
+  const wanted = new Set(ruleIds);
+  const keep = (id: string) => wanted.size === 0 || wanted.has(id);
+  const n = store.rules.count(owner.accountId, owner.aggregatorId);
+  const rules: ConfigRule[] = (n === 0 ? [] : store.rules.page(owner.accountId, owner.aggregatorId, n, 0)).filter((r) => keep(r.configRuleId));
+  const rows = rules.map((rule) => ({ rule, ...ruleCompliance(store, rule.configRuleId) }));
+  const results = store.evaluations.search({ accountId: owner.accountId, aggregatorId: owner.aggregatorId }, -1, 0).items.filter((r) => keep(r.configRuleId)); // LIMIT -1: no limit
+  const scope = owner.aggregatorId || String(owner.accountId);
+  return buildSnapshot({ compliancePackId: '', compliancePackName: scope, aggregatorId: owner.aggregatorId, accountId: owner.accountId, riskLevel: 0 }, rows, results, at);
+}
+
+function buildSnapshot(
+  head: Pick<PackReportSnapshot, 'compliancePackId' | 'compliancePackName' | 'aggregatorId' | 'accountId' | 'riskLevel'>,
+  rules: PackRuleRow[],
+  results: EvaluationResultView[],
+  at: number,
+): PackReportSnapshot {
+  const resources = packResources(results);
   return {
-    compliancePackId: pack.compliancePackId,
-    compliancePackName: pack.name,
-    aggregatorId: pack.aggregatorId,
-    accountId: pack.accountId,
-    riskLevel: pack.riskLevel,
+    ...head,
     createdAt: at,
-    rules: ctx.store.rules.byPack(pack.compliancePackId).map((r) => ({
-      configRuleId: r.configRuleId,
-      configRuleName: r.name,
-      managedRuleIdentifier: r.sourceIdentifier,
-      riskLevel: r.riskLevel,
-      complianceType: r.state === 'ACTIVE' ? 'INSUFFICIENT_DATA' : 'NOT_APPLICABLE',
-      nonCompliantCount: 0,
+    totals: {
+      rules: rules.length,
+      compliantRules: rules.filter((r) => r.complianceType === 'COMPLIANT').length,
+      nonCompliantRules: rules.filter((r) => r.complianceType === 'NON_COMPLIANT').length,
+      resources: resources.length,
+      compliantResources: resources.filter((r) => r.complianceType === 'COMPLIANT').length,
+      nonCompliantResources: resources.filter((r) => r.complianceType === 'NON_COMPLIANT').length,
+    },
+    rules: rules.map((r) => ({
+      configRuleId: r.rule.configRuleId,
+      configRuleName: r.rule.name,
+      managedRuleIdentifier: r.rule.sourceIdentifier,
+      riskLevel: r.rule.riskLevel,
+      complianceType: r.complianceType,
+      nonCompliantCount: r.nonCompliantResources,
     })),
+    nonCompliant: results
+      .filter((r) => r.complianceType === 'NON_COMPLIANT')
+      .map((r) => ({
+        accountId: r.accountId,
+        configRuleName: r.configRuleName,
+        configRuleId: r.configRuleId,
+        riskLevel: r.riskLevel,
+        resourceId: r.resourceId,
+        resourceName: r.resourceName,
+        resourceType: r.resourceType,
+        regionId: r.regionId,
+        annotation: r.annotation,
+        reason: annotationReason(r.annotation),
+        evaluatedAt: r.evaluatedAt,
+      })),
   };
 }
 
-/** Builds and stores a new pack report created at `at`, ready after `delayMs`. */
+/**
+ * Stores a new pack report created at `at`, ready after `delayMs`, and schedules its bytes.
+ * Account-group packs get a .zip holding the workbook; single-account packs a bare .xls workbook.
+ */
 export function createPackReport(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number, delayMs: number): Report {
-  const kind: ReportKind = pack.aggregatorId ? 'aggregate-pack' : 'pack';
-  const objectKey = packReportKey(pack.accountId, pack.compliancePackId, at, 'zip');
-  const baseName = objectKey.slice(objectKey.lastIndexOf('/') + 1).replace(/\.zip$/, '');
-  const content = packReportZip(baseName, snapshotPack(ctx, pack, at));
-  const report = {
-    objectKey,
+  const packaging: ReportPackaging = pack.aggregatorId ? 'zip' : 'xls';
+  return storePending(ctx.store, {
+    objectKey: packReportKey(pack.accountId, pack.compliancePackId, at, packaging),
     scopeId: pack.compliancePackId,
-    kind,
+    kind: pack.aggregatorId ? 'aggregate-pack' : 'pack',
     accountId: pack.accountId,
     aggregatorId: pack.aggregatorId,
-    createdAt: at,
-    readyAt: at + delayMs,
-    contentType: 'application/zip',
-    etag: createHash('md5').update(content).digest('hex').toUpperCase(),
+    packaging,
+    snapshot: snapshotPack(ctx, pack, at),
+    delayMs,
+  });
+}
+
+/**
+ * Stores a new rules report (Generate[Aggregate]ConfigRulesReport) of an account group, or of an
+ * account when `aggregatorId` is ''. Its scope id (for `reports.latest`) is the aggregator id, or the
+ * account id as a string.
+ */
+export function createRulesReport(ctx: Pick<Services, 'store'>, owner: { accountId: number; aggregatorId: string }, at: number, delayMs: number, ruleIds: string[] = []): Report {
+  return storePending(ctx.store, {
+    objectKey: rulesReportKey(owner.accountId, owner.aggregatorId, at),
+    scopeId: rulesReportScope(owner),
+    kind: owner.aggregatorId ? 'aggregate-rules' : 'rules',
+    accountId: owner.accountId,
+    aggregatorId: owner.aggregatorId,
+    packaging: owner.aggregatorId ? 'zip' : 'xls',
+    snapshot: snapshotRules(ctx, owner, at, ruleIds),
+    delayMs,
+  });
+}
+export const rulesReportScope = (owner: { accountId: number; aggregatorId: string }): string => owner.aggregatorId || String(owner.accountId);
+
+function storePending(
+  store: Store,
+  r: { objectKey: string; scopeId: string; kind: ReportKind; accountId: number; aggregatorId: string; packaging: ReportPackaging; snapshot: PackReportSnapshot; delayMs: number },
+): Report {
+  const baseName = r.objectKey.slice(r.objectKey.lastIndexOf('/') + 1).replace(/\.(zip|xls)$/, '');
+  const body: PendingBody = { baseName, packaging: r.packaging, snapshot: r.snapshot };
+  const report: Report = {
+    objectKey: r.objectKey,
+    scopeId: r.scopeId,
+    kind: r.kind,
+    accountId: r.accountId,
+    aggregatorId: r.aggregatorId,
+    createdAt: r.snapshot.createdAt,
+    readyAt: r.snapshot.createdAt + r.delayMs,
+    contentType: PENDING_CONTENT_TYPE,
+    etag: '',
   };
-  ctx.store.reports.insert({ ...report, content });
+  store.reports.insert({ ...report, content: Buffer.from(JSON.stringify(body)) });
+  scheduleBuild(store, r.objectKey);
   return report;
 }
 
-// ---- rules reports (GenerateAggregateConfigRulesReport) -----------------------------------------
+// ---- building the bytes -----------------------------------------------------------------------
 
-/** One rule row of a rules report, compliance already resolved by the caller. */
-export interface RulesReportRow {
-  configRuleId: string;
-  configRuleName: string;
-  sourceIdentifier: string;
-  riskLevel: number;
-  state: string;
-  complianceType: string;
-  nonCompliantCount: number;
-}
-export interface RulesReportSnapshot {
-  accountId: number;
-  /** The account group the report covers ('' for a single account's rules). */
-  aggregatorId: string;
-  rows: RulesReportRow[];
+const inflight = new WeakMap<Store, Map<string, Promise<ReportFile | undefined>>>();
+
+function scheduleBuild(store: Store, objectKey: string): void {
+  setImmediate(() => {
+    ensureReportFile(store, objectKey).catch(() => {
+      // A failed background build is retried by the next download (ensureReportFile).
+    });
+  });
 }
 
-/** report-format.md §2: ConfigRuleReports/{accountId}/rules/{accountId}-rules-report-{yyyyMMddHHmm}.zip (UTC+8). */
-export function rulesReportKey(accountId: number, createdAt: number): string {
-  return `ConfigRuleReports/${accountId}/rules/${accountId}-rules-report-${reportStamp(createdAt)}.zip`;
+export const isPending = (file: Pick<ReportFile, 'contentType'>): boolean => file.contentType === PENDING_CONTENT_TYPE;
+
+/**
+ * The report object with its final bytes: builds them first when the row is still pending (one build
+ * per object at a time). Undefined when the object does not exist (or the store is closed).
+ */
+export function ensureReportFile(store: Store, objectKey: string): Promise<ReportFile | undefined> {
+  if (!store.db.open) return Promise.resolve(undefined);
+  const file = store.reports.file(objectKey);
+  if (!file || !isPending(file)) return Promise.resolve(file);
+  let builds = inflight.get(store);
+  if (!builds) inflight.set(store, (builds = new Map()));
+  const running = builds.get(objectKey);
+  if (running) return running;
+  const build = buildFile(store, file).finally(() => builds.delete(objectKey));
+  builds.set(objectKey, build);
+  return build;
+}
+
+async function buildFile(store: Store, pending: ReportFile): Promise<ReportFile | undefined> {
+  const body = JSON.parse(pending.content.toString('utf8')) as PendingBody;
+  const { content, contentType } = await packReportObject(body.baseName, body.packaging, body.snapshot);
+  if (!store.db.open) return undefined;
+  // Store the bytes only if the row is still the pending one we built from (a report generated again
+  // within the same minute replaces the row under the same key).
+  const now = store.reports.file(pending.objectKey);
+  if (!now) return undefined;
+  if (!isPending(now)) return now;
+  if (!now.content.equals(pending.content)) return ensureReportFile(store, pending.objectKey);
+  const done: ReportFile = { ...now, content, contentType, etag: createHash('md5').update(content).digest('hex').toUpperCase() };
+  store.transaction(() => store.reports.insert(done));
+  return done;
 }
 
 /** The ReportId of a rules report: `crp-` + 20 hex characters derived from its object key. */
 export function rulesReportId(objectKey: string): string {
   return `crp-${createHash('sha1').update(objectKey).digest('hex').slice(0, 20)}`;
-}
-
-function csvLine(cells: unknown[]): string {
-  return cells.map((v) => {
-    const s = String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  }).join(',');
-}
-
-export function rulesReportCsv(s: RulesReportSnapshot, at: number): string {
-  const lines = [
-    csvLine(['AccountId', 'AggregatorId', 'ReportCreateTimestamp']),
-    csvLine([s.accountId, s.aggregatorId, new Date(at).toISOString()]),
-    '',
-    csvLine(['ConfigRuleId', 'ConfigRuleName', 'SourceIdentifier', 'RiskLevel', 'ConfigRuleState', 'ComplianceType', 'NonCompliantResourceCount']),
-    ...s.rows.map((r) => csvLine([r.configRuleId, r.configRuleName, r.sourceIdentifier, r.riskLevel, r.state, r.complianceType, r.nonCompliantCount])),
-  ];
-  return lines.join('\r\n') + '\r\n';
-}
-
-/**
- * Builds and stores a rules report created at `at`, ready after `delayMs`. Its scope is the
- * aggregator (or, for a single account, `rules:{accountId}`).
- */
-export function createRulesReport(ctx: Pick<Services, 'store'>, s: RulesReportSnapshot, at: number, delayMs: number): Report {
-  const objectKey = rulesReportKey(s.accountId, at);
-  const baseName = objectKey.slice(objectKey.lastIndexOf('/') + 1).replace(/\.zip$/, '');
-  const content = zipOne(`${baseName}.csv`, strToU8('\uFEFF' + rulesReportCsv(s, at)), at);
-  const report: Report = {
-    objectKey,
-    scopeId: rulesReportScope(s.accountId, s.aggregatorId),
-    kind: s.aggregatorId ? 'aggregate-rules' : 'rules',
-    accountId: s.accountId,
-    aggregatorId: s.aggregatorId,
-    createdAt: at,
-    readyAt: at + delayMs,
-    contentType: 'application/zip',
-    etag: createHash('md5').update(content).digest('hex').toUpperCase(),
-  };
-  ctx.store.reports.insert({ ...report, content });
-  return report;
-}
-
-export function rulesReportScope(accountId: number, aggregatorId: string): string {
-  return aggregatorId || `rules:${accountId}`;
 }

@@ -10,6 +10,7 @@ import { create } from 'xmlbuilder2';
 import type { Services } from '../actions/define.js';
 import { parseForm, rawQuery } from '../protocol/form.js';
 import { OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, REPORT_BUCKET, ossSignature, signatureMatches, stringToSign } from '../reports/links.js';
+import { ensureReportFile } from '../reports/service.js';
 
 export const REPORT_PREFIXES = ['CompliancePackReports', 'ConfigRuleReports', 'ConfigRulesReports'] as const;
 const OSS_HOST = `${REPORT_BUCKET}.oss-cn-shanghai.aliyuncs.com`;
@@ -87,10 +88,18 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
         extra: { OSSAccessKeyId: keyId, SignatureProvided: signature, StringToSign: sts, StringToSignBytes: hex(sts) },
       });
     }
-    const file = services.store.reports.file(objectKey);
-    if (!file || file.readyAt > now) {
-      return fail({ status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', ec: '0026-00000001', extra: { Key: objectKey } });
+    const noSuchKey = () => fail({ status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.', ec: '0026-00000001', extra: { Key: objectKey } });
+    const meta = services.store.reports.file(objectKey);
+    if (!meta || meta.readyAt > now) return noSuchKey();
+    // The workbook may still be building in the background: wait for it rather than serve a partial
+    // object; a build that cannot complete leaves the key missing.
+    let file;
+    try {
+      file = await ensureReportFile(services.store, objectKey);
+    } catch {
+      file = undefined;
     }
+    if (!file || file.etag === '') return noSuchKey();
     const etag = `"${file.etag}"`;
     reply
       .code(200)

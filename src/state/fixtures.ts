@@ -9,6 +9,8 @@
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ACCESS_KEY, BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
+import { bundledCatalog, type Catalog } from '../catalog.js';
+import { evaluateAll } from '../engine/index.js';
 import { createPackReport } from '../reports/service.js';
 import type { Scope, Store } from '../store/index.js';
 import { AGGREGATOR_TYPES, type AggregatorType } from '../store/index.js';
@@ -35,12 +37,22 @@ export interface FixturePack {
   configRules: FixtureRule[]; tags?: Record<string, string>;
 }
 export interface FixtureReport { compliancePackId: string; createdAt: number; readyAt?: number }
+/**
+ * One resource of the inventory the compliance engine evaluates. `configuration` uses the attribute
+ * names of Config's configuration items (reference/rules/resource-types.json), e.g.
+ * `{ "AccessControlList": { "Grant": "public-read" } }` for an OSS bucket.
+ */
+export interface FixtureResource {
+  accountId: number; regionId: string; resourceType: string; resourceId: string; resourceName?: string; resourceGroupId?: string;
+  tags?: Record<string, string>; configuration: Record<string, unknown>; createdAt?: number;
+}
 export interface Fixtures {
   $schema?: string;
   accounts?: FixtureAccount[];
   aggregators?: FixtureAggregator[];
   compliancePacks?: FixturePack[];
   reports?: FixtureReport[];
+  resources?: FixtureResource[];
 }
 
 export class FixtureError extends Error {
@@ -71,7 +83,7 @@ type Check = (cond: unknown, at: string, problem: string) => void;
 
 function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string> }): void {
   const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-  for (const key of Object.keys(f)) check(['$schema', 'accounts', 'aggregators', 'compliancePacks', 'reports'].includes(key), `$.${key}`, 'unknown section');
+  for (const key of Object.keys(f)) check(['$schema', 'accounts', 'aggregators', 'compliancePacks', 'reports', 'resources'].includes(key), `$.${key}`, 'unknown section');
   // Shapes first, so that a hand-written document gets a FixtureError rather than a TypeError.
   const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
   const arrayOfObjects = (v: unknown, at: string) => {
@@ -79,7 +91,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     check(Array.isArray(v), at, 'must be an array');
     (v as unknown[]).forEach((item, i) => check(isObject(item), `${at}[${i}]`, 'must be an object'));
   };
-  for (const section of ['accounts', 'aggregators', 'compliancePacks', 'reports'] as const) arrayOfObjects(f[section], `$.${section}`);
+  for (const section of ['accounts', 'aggregators', 'compliancePacks', 'reports', 'resources'] as const) arrayOfObjects(f[section], `$.${section}`);
   (f.accounts ?? []).forEach((a, i) => arrayOfObjects(a.accessKeys, `$.accounts[${i}].accessKeys`));
   (f.aggregators ?? []).forEach((g, i) => arrayOfObjects(g.members, `$.aggregators[${i}].members`));
   (f.compliancePacks ?? []).forEach((pk, i) => arrayOfObjects(pk.configRules, `$.compliancePacks[${i}].configRules`));
@@ -120,6 +132,23 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     });
     known.packIds.add(pk.compliancePackId);
   });
+  const seen = new Set<string>();
+  (f.resources ?? []).forEach((r, i) => {
+    const at = `$.resources[${i}]`;
+    check(isObject(r), at, 'must be an object');
+    check(known.accounts.has(r.accountId), `${at}.accountId`, `account ${r.accountId} is not defined in accounts`);
+    check(typeof r.regionId === 'string' && /^[a-z0-9-]+$/.test(r.regionId), `${at}.regionId`, 'must be a region id such as cn-hangzhou (or global)');
+    check(typeof r.resourceType === 'string' && /^ACS::[A-Za-z0-9]*::[A-Za-z0-9]+$/.test(r.resourceType), `${at}.resourceType`, 'must be a resource type such as ACS::OSS::Bucket');
+    check(typeof r.resourceId === 'string' && r.resourceId !== '', `${at}.resourceId`, 'must be a non-empty string');
+    check(r.resourceName === undefined || typeof r.resourceName === 'string', `${at}.resourceName`, 'must be a string');
+    check(r.resourceGroupId === undefined || typeof r.resourceGroupId === 'string', `${at}.resourceGroupId`, 'must be a string');
+    check(r.tags === undefined || (isObject(r.tags) && Object.values(r.tags).every((v) => typeof v === 'string')), `${at}.tags`, 'must be an object of string values');
+    check(isObject(r.configuration), `${at}.configuration`, 'must be an object (the resource configuration)');
+    check(r.createdAt === undefined || isId(r.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
+    const key = `${r.accountId}/${r.resourceType}/${r.resourceId}`;
+    check(!seen.has(key), `${at}.resourceId`, `duplicate resource ${r.resourceType} ${r.resourceId} in account ${r.accountId}`);
+    seen.add(key);
+  });
   (f.reports ?? []).forEach((r, i) => {
     check(known.packIds.has(r.compliancePackId), `$.reports[${i}].compliancePackId`, `compliance pack ${r.compliancePackId} is not defined in compliancePacks`);
     check(isId(r.createdAt), `$.reports[${i}].createdAt`, 'must be a timestamp in ms');
@@ -127,13 +156,43 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
   });
 }
 
-export interface LoadSummary { accounts: number; aggregators: number; compliancePacks: number; configRules: number; reports: number }
+export interface LoadSummary { accounts: number; aggregators: number; compliancePacks: number; configRules: number; reports: number; resources: number }
+
+export interface LoadOptions {
+  /** Catalog for parameter defaults and resource types (default: the bundled catalog). */
+  catalog?: Catalog;
+  /**
+   * Evaluation time of the loaded rules (the injected clock's now). Default: the latest timestamp the
+   * fixtures mention, so a load is deterministic without a clock.
+   */
+  now?: number;
+}
+
+/** The latest timestamp a set of fixtures mentions (default evaluation time of a load). */
+export function latestFixtureTime(docs: { fixtures: Fixtures }[]): number {
+  let t = 0;
+  for (const { fixtures: f } of docs) {
+    for (const g of f.aggregators ?? []) t = Math.max(t, g.createdAt);
+    for (const pk of f.compliancePacks ?? []) {
+      t = Math.max(t, pk.createdAt);
+      for (const r of pk.configRules ?? []) t = Math.max(t, r.createdAt ?? 0);
+    }
+    for (const r of f.resources ?? []) t = Math.max(t, r.createdAt ?? 0);
+    for (const r of f.reports ?? []) t = Math.max(t, r.createdAt);
+  }
+  return t;
+}
 
 /**
  * Loads fixture documents into the store in one transaction: all of them or nothing.
  * Managed-rule identifiers are checked against the catalog by `knownRule`.
  */
-export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtures }[], knownRule: (id: string) => boolean): LoadSummary {
+export function loadFixtures(
+  store: Store,
+  docs: { file: string; fixtures: Fixtures }[],
+  knownRule: (id: string) => boolean,
+  options: LoadOptions = {},
+): LoadSummary {
   const known = { accounts: new Set(store.accounts.list().map((a) => a.accountId)), packIds: new Set<string>(), aggregatorIds: new Set<string>() };
   for (const { file, fixtures } of docs) {
     const check: Check = (cond, at, problem) => {
@@ -144,7 +203,8 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
       pk.configRules.forEach((r, j) => check(knownRule(r.managedRuleIdentifier), `$.compliancePacks[${i}].configRules[${j}].managedRuleIdentifier`, `unknown managed rule "${r.managedRuleIdentifier}"`)),
     );
   }
-  const summary: LoadSummary = { accounts: 0, aggregators: 0, compliancePacks: 0, configRules: 0, reports: 0 };
+  const summary: LoadSummary = { accounts: 0, aggregators: 0, compliancePacks: 0, configRules: 0, reports: 0, resources: 0 };
+  const evaluatedAt = options.now ?? latestFixtureTime(docs);
   store.transaction(() => {
     for (const { fixtures: f } of docs) {
       for (const a of f.accounts ?? []) {
@@ -185,6 +245,18 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
         for (const [key, value] of Object.entries(pk.tags ?? {})) store.tags.put({ resourceId: pk.compliancePackId, resourceType: packType, accountId: pk.accountId, key, value });
         summary.compliancePacks++;
       }
+      for (const r of f.resources ?? []) {
+        store.resources.upsert({
+          accountId: r.accountId, regionId: r.regionId, resourceType: r.resourceType, resourceId: r.resourceId,
+          resourceName: r.resourceName ?? r.resourceId, resourceGroupId: r.resourceGroupId ?? '', tags: r.tags ?? {},
+          configuration: r.configuration, createdAt: r.createdAt ?? 0,
+        });
+        summary.resources++;
+      }
+    }
+    // The inventory (or the rules) changed: every rule is evaluated again before any report is taken.
+    evaluateAll({ store, catalog: options.catalog ?? bundledCatalog() }, evaluatedAt);
+    for (const { fixtures: f } of docs) {
       for (const r of f.reports ?? []) {
         const pack = store.packs.get(r.compliancePackId)!;
         createPackReport({ store }, pack, r.createdAt, (r.readyAt ?? r.createdAt) - r.createdAt);

@@ -5,22 +5,26 @@
 import { closeDatabase, openDatabase, type Db } from './db.js';
 import { AccountsRepo } from './accounts.js';
 import { AggregatorsRepo } from './aggregators.js';
+import { EvaluationsRepo } from './evaluations.js';
 import { PacksRepo } from './packs.js';
 import { RulesRepo } from './rules.js';
 import { ReportsRepo } from './reports.js';
+import { ResourcesRepo } from './resources.js';
 import { TagsRepo } from './tags.js';
 import { TokensRepo } from './tokens.js';
 
 export * from './accounts.js';
 export * from './aggregators.js';
+export * from './evaluations.js';
 export * from './packs.js';
 export * from './rules.js';
 export * from './reports.js';
+export * from './resources.js';
 export * from './tags.js';
 export * from './tokens.js';
 
 /** Tables in an order that respects foreign keys when emptying them. */
-const TABLES = ['client_tokens', 'tags', 'reports', 'config_rules', 'compliance_packs', 'aggregator_members', 'aggregators', 'access_keys', 'accounts'];
+const TABLES = ['evaluation_results', 'resources', 'client_tokens', 'tags', 'reports', 'config_rules', 'compliance_packs', 'aggregator_members', 'aggregators', 'access_keys', 'accounts'];
 
 export class Store {
   readonly accounts: AccountsRepo;
@@ -30,6 +34,8 @@ export class Store {
   readonly reports: ReportsRepo;
   readonly tags: TagsRepo;
   readonly tokens: TokensRepo;
+  readonly resources: ResourcesRepo;
+  readonly evaluations: EvaluationsRepo;
 
   constructor(readonly db: Db) {
     this.accounts = new AccountsRepo(db);
@@ -39,6 +45,8 @@ export class Store {
     this.reports = new ReportsRepo(db);
     this.tags = new TagsRepo(db);
     this.tokens = new TokensRepo(db);
+    this.resources = new ResourcesRepo(db);
+    this.evaluations = new EvaluationsRepo(db);
   }
 
   static open(file: string): Store {

@@ -111,4 +111,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE config_rules ADD COLUMN conditions     TEXT NOT NULL DEFAULT '';
   CREATE INDEX tags_by_type ON tags(account_id, resource_type);
   `,
+  /* 3: resource inventory and evaluation results (compliance engine, src/engine/) */ `
+  CREATE TABLE resources (
+    account_id          INTEGER NOT NULL,
+    region_id           TEXT    NOT NULL,
+    resource_type       TEXT    NOT NULL,
+    resource_id         TEXT    NOT NULL,
+    resource_name       TEXT    NOT NULL DEFAULT '',
+    resource_group_id   TEXT    NOT NULL DEFAULT '',
+    tags_json           TEXT    NOT NULL DEFAULT '{}',
+    configuration_json  TEXT    NOT NULL DEFAULT '{}',
+    created_at          INTEGER NOT NULL,
+    PRIMARY KEY (account_id, resource_type, resource_id)
+  );
+  CREATE INDEX resources_by_account_type ON resources(account_id, resource_type);
+  CREATE TABLE evaluation_results (
+    config_rule_id              TEXT    NOT NULL,
+    account_id                  INTEGER NOT NULL,
+    resource_type               TEXT    NOT NULL,
+    resource_id                 TEXT    NOT NULL,
+    resource_name               TEXT    NOT NULL DEFAULT '',
+    resource_group_id           TEXT    NOT NULL DEFAULT '',
+    region_id                   TEXT    NOT NULL,
+    compliance_type             TEXT    NOT NULL,
+    annotation                  TEXT    NOT NULL DEFAULT '',
+    risk_level                  INTEGER NOT NULL,
+    evaluated_at                INTEGER NOT NULL,
+    invoking_event_message_type TEXT    NOT NULL DEFAULT 'ConfigurationItemChangeNotification',
+    PRIMARY KEY (config_rule_id, account_id, resource_type, resource_id)
+  );
+  CREATE INDEX evaluation_results_by_rule ON evaluation_results(config_rule_id, compliance_type);
+  CREATE INDEX evaluation_results_by_account ON evaluation_results(account_id, config_rule_id);
+  `,
 ];

@@ -1,0 +1,167 @@
+import type Database from 'better-sqlite3';
+import type { Db } from './db.js';
+
+export const COMPLIANCE_TYPES = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'] as const;
+export type ComplianceType = (typeof COMPLIANCE_TYPES)[number];
+
+/** The latest result of one rule on one resource (a rule run replaces all of its rows). */
+export interface EvaluationResult {
+  configRuleId: string;
+  accountId: number;
+  resourceType: string;
+  resourceId: string;
+  resourceName: string;
+  resourceGroupId: string;
+  regionId: string;
+  complianceType: ComplianceType;
+  /** A JSON string {configuration, desiredValue, operator, property[, reason]} or ''. */
+  annotation: string;
+  riskLevel: number;
+  evaluatedAt: number;
+  invokingEventMessageType: string;
+}
+/** A result with the facts of its rule at query time (name, pack). */
+export interface EvaluationResultView extends EvaluationResult {
+  configRuleName: string;
+  compliancePackId: string;
+  ruleAccountId: number;
+}
+
+interface Row {
+  config_rule_id: string; account_id: number; resource_type: string; resource_id: string; resource_name: string;
+  resource_group_id: string; region_id: string; compliance_type: ComplianceType; annotation: string; risk_level: number;
+  evaluated_at: number; invoking_event_message_type: string;
+}
+interface ViewRow extends Row { rule_name: string; rule_pack_id: string; rule_account_id: number }
+
+const toResult = (r: Row): EvaluationResult => ({
+  configRuleId: r.config_rule_id, accountId: r.account_id, resourceType: r.resource_type, resourceId: r.resource_id,
+  resourceName: r.resource_name, resourceGroupId: r.resource_group_id, regionId: r.region_id, complianceType: r.compliance_type,
+  annotation: r.annotation, riskLevel: r.risk_level, evaluatedAt: r.evaluated_at, invokingEventMessageType: r.invoking_event_message_type,
+});
+const toView = (r: ViewRow): EvaluationResultView => ({ ...toResult(r), configRuleName: r.rule_name, compliancePackId: r.rule_pack_id, ruleAccountId: r.rule_account_id });
+
+/** Filters of ListAggregateConfigRuleEvaluationResults (and the reports' non-compliant sheet). */
+export interface ResultFilter {
+  /** Owner of the rules (the caller). */
+  accountId: number;
+  /** Rules of this aggregator ('' = single-account rules). */
+  aggregatorId: string;
+  compliancePackId?: string;
+  configRuleId?: string;
+  complianceType?: string;
+  regions?: string[];
+  resourceTypes?: string[];
+  resourceGroupIds?: string[];
+  resourceAccountId?: number;
+}
+
+const VIEW = `SELECT e.*, c.name AS rule_name, c.compliance_pack_id AS rule_pack_id, c.account_id AS rule_account_id
+  FROM evaluation_results e JOIN config_rules c ON c.config_rule_id = e.config_rule_id`;
+const ORDER = 'ORDER BY c.seq, e.account_id, e.resource_type, e.region_id, e.resource_id';
+
+export class EvaluationsRepo {
+  private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
+  private readonly insertStmt;
+  private readonly deleteRuleStmt;
+  private readonly byRuleStmt;
+  private readonly byPackStmt;
+  private readonly countsStmt;
+  private readonly touchingStmt;
+  private readonly allRulesStmt;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT OR REPLACE INTO evaluation_results (config_rule_id, account_id, resource_type, resource_id, resource_name, resource_group_id, region_id,
+         compliance_type, annotation, risk_level, evaluated_at, invoking_event_message_type)
+       VALUES (@configRuleId, @accountId, @resourceType, @resourceId, @resourceName, @resourceGroupId, @regionId, @complianceType, @annotation,
+         @riskLevel, @evaluatedAt, @invokingEventMessageType)`,
+    );
+    this.deleteRuleStmt = db.prepare('DELETE FROM evaluation_results WHERE config_rule_id = ?');
+    this.byRuleStmt = db.prepare<[string], Row>(
+      'SELECT * FROM evaluation_results WHERE config_rule_id = ? ORDER BY account_id, resource_type, region_id, resource_id',
+    );
+    this.byPackStmt = db.prepare<[string], ViewRow>(`${VIEW} WHERE c.compliance_pack_id = ? ${ORDER}`);
+    this.countsStmt = db.prepare<[string], { compliance_type: ComplianceType; n: number }>(
+      'SELECT compliance_type, COUNT(*) AS n FROM evaluation_results WHERE config_rule_id = ? GROUP BY compliance_type',
+    );
+    this.touchingStmt = db.prepare<[number, number], { config_rule_id: string }>(
+      `SELECT config_rule_id FROM config_rules
+       WHERE (aggregator_id = '' AND account_id = ?)
+          OR (aggregator_id <> '' AND aggregator_id IN (SELECT aggregator_id FROM aggregator_members WHERE account_id = ?))
+       ORDER BY seq`,
+    );
+    this.allRulesStmt = db.prepare<[], { config_rule_id: string }>('SELECT config_rule_id FROM config_rules ORDER BY seq');
+  }
+
+  /** Replaces every result of a rule with a new run's results. */
+  replaceForRule(configRuleId: string, results: EvaluationResult[]): void {
+    this.deleteRuleStmt.run(configRuleId);
+    for (const r of results) this.insertStmt.run(r);
+  }
+  deleteForRule(configRuleId: string): void {
+    this.deleteRuleStmt.run(configRuleId);
+  }
+  byRule(configRuleId: string): EvaluationResult[] {
+    return this.byRuleStmt.all(configRuleId).map(toResult);
+  }
+  /** Results of every rule currently in a pack, in rule order then resource order. */
+  byPack(compliancePackId: string): EvaluationResultView[] {
+    return this.byPackStmt.all(compliancePackId).map(toView);
+  }
+  /** How many results of each compliance type a rule has. */
+  countsByRule(configRuleId: string): Record<ComplianceType, number> {
+    const out: Record<ComplianceType, number> = { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, INSUFFICIENT_DATA: 0 };
+    for (const r of this.countsStmt.all(configRuleId)) out[r.compliance_type] = r.n;
+    return out;
+  }
+  /** Ids of the rules whose resources include the account's (its own rules and its groups' rules). */
+  ruleIdsTouchingAccount(accountId: number): string[] {
+    return this.touchingStmt.all(accountId, accountId).map((r) => r.config_rule_id);
+  }
+  allRuleIds(): string[] {
+    return this.allRulesStmt.all().map((r) => r.config_rule_id);
+  }
+
+  /** One filtered page of results with the rules' names and packs, and the total count. */
+  search(f: ResultFilter, limit: number, offset: number): { items: EvaluationResultView[]; total: number } {
+    const lists = { regions: f.regions ?? [], resourceTypes: f.resourceTypes ?? [], resourceGroupIds: f.resourceGroupIds ?? [] };
+    const shape = [
+      f.compliancePackId !== undefined, f.configRuleId !== undefined, f.complianceType !== undefined, f.resourceAccountId !== undefined,
+      lists.regions.length, lists.resourceTypes.length, lists.resourceGroupIds.length,
+    ].join('|');
+    let stmts = this.searchCache.get(shape);
+    if (!stmts) {
+      const where = ['c.account_id = @accountId', 'c.aggregator_id = @aggregatorId'];
+      if (f.compliancePackId !== undefined) where.push('c.compliance_pack_id = @compliancePackId');
+      if (f.configRuleId !== undefined) where.push('e.config_rule_id = @configRuleId');
+      if (f.complianceType !== undefined) where.push('e.compliance_type = @complianceType');
+      if (f.resourceAccountId !== undefined) where.push('e.account_id = @resourceAccountId');
+      const inList = (col: string, prefix: string, n: number) => {
+        if (n > 0) where.push(`${col} IN (${Array.from({ length: n }, (_, i) => `@${prefix}${i}`).join(', ')})`);
+      };
+      inList('e.region_id', 'rg', lists.regions.length);
+      inList('e.resource_type', 'rt', lists.resourceTypes.length);
+      inList('e.resource_group_id', 'gr', lists.resourceGroupIds.length);
+      const body = `FROM evaluation_results e JOIN config_rules c ON c.config_rule_id = e.config_rule_id WHERE ${where.join(' AND ')}`;
+      stmts = {
+        page: this.db.prepare(
+          `SELECT e.*, c.name AS rule_name, c.compliance_pack_id AS rule_pack_id, c.account_id AS rule_account_id ${body} ${ORDER} LIMIT @limit OFFSET @offset`,
+        ),
+        count: this.db.prepare(`SELECT COUNT(*) AS n ${body}`),
+      };
+      this.searchCache.set(shape, stmts);
+    }
+    const args: Record<string, unknown> = { accountId: f.accountId, aggregatorId: f.aggregatorId };
+    if (f.compliancePackId !== undefined) args.compliancePackId = f.compliancePackId;
+    if (f.configRuleId !== undefined) args.configRuleId = f.configRuleId;
+    if (f.complianceType !== undefined) args.complianceType = f.complianceType;
+    if (f.resourceAccountId !== undefined) args.resourceAccountId = f.resourceAccountId;
+    lists.regions.forEach((v, i) => (args[`rg${i}`] = v));
+    lists.resourceTypes.forEach((v, i) => (args[`rt${i}`] = v));
+    lists.resourceGroupIds.forEach((v, i) => (args[`gr${i}`] = v));
+    const total = (stmts.count.get(args) as { n: number }).n;
+    const items = (stmts.page.all({ ...args, limit, offset }) as ViewRow[]).map(toView);
+    return { items, total };
+  }
+}

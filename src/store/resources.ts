@@ -1,0 +1,79 @@
+import type { Db } from './db.js';
+
+/**
+ * One resource of the inventory the compliance engine evaluates. A resource is identified by its
+ * account, type and id (RAM user names or bucket names may repeat across accounts).
+ * `configuration` uses the attribute names of the real Config configuration items
+ * (reference/rules/resource-types.json), e.g. `{ "AccessControlList": { "Grant": "private" } }`.
+ */
+export interface InventoryResource {
+  accountId: number;
+  regionId: string;
+  resourceType: string;
+  resourceId: string;
+  resourceName: string;
+  resourceGroupId: string;
+  tags: Record<string, string>;
+  configuration: Record<string, unknown>;
+  createdAt: number;
+}
+
+interface Row {
+  account_id: number; region_id: string; resource_type: string; resource_id: string; resource_name: string;
+  resource_group_id: string; tags_json: string; configuration_json: string; created_at: number;
+}
+const toResource = (r: Row): InventoryResource => ({
+  accountId: r.account_id, regionId: r.region_id, resourceType: r.resource_type, resourceId: r.resource_id,
+  resourceName: r.resource_name, resourceGroupId: r.resource_group_id, tags: JSON.parse(r.tags_json) as Record<string, string>,
+  configuration: JSON.parse(r.configuration_json) as Record<string, unknown>, createdAt: r.created_at,
+});
+const toRow = (r: InventoryResource) => ({
+  accountId: r.accountId, regionId: r.regionId, resourceType: r.resourceType, resourceId: r.resourceId, resourceName: r.resourceName,
+  resourceGroupId: r.resourceGroupId, tagsJson: JSON.stringify(r.tags), configurationJson: JSON.stringify(r.configuration), createdAt: r.createdAt,
+});
+
+export class ResourcesRepo {
+  private readonly getStmt;
+  private readonly byAccountTypeStmt;
+  private readonly byAccountStmt;
+  private readonly upsertStmt;
+  private readonly deleteStmt;
+  private readonly countStmt;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare<[number, string, string], Row>('SELECT * FROM resources WHERE account_id = ? AND resource_type = ? AND resource_id = ?');
+    this.byAccountTypeStmt = db.prepare<[number, string], Row>(
+      'SELECT * FROM resources WHERE account_id = ? AND resource_type = ? ORDER BY region_id, resource_id',
+    );
+    this.byAccountStmt = db.prepare<[number], Row>('SELECT * FROM resources WHERE account_id = ? ORDER BY resource_type, region_id, resource_id');
+    this.upsertStmt = db.prepare(
+      `INSERT INTO resources (account_id, region_id, resource_type, resource_id, resource_name, resource_group_id, tags_json, configuration_json, created_at)
+       VALUES (@accountId, @regionId, @resourceType, @resourceId, @resourceName, @resourceGroupId, @tagsJson, @configurationJson, @createdAt)
+       ON CONFLICT(account_id, resource_type, resource_id) DO UPDATE SET region_id = excluded.region_id, resource_name = excluded.resource_name,
+         resource_group_id = excluded.resource_group_id, tags_json = excluded.tags_json, configuration_json = excluded.configuration_json,
+         created_at = excluded.created_at`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM resources WHERE account_id = ? AND resource_type = ? AND resource_id = ?');
+    this.countStmt = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM resources');
+  }
+  get(accountId: number, resourceType: string, resourceId: string): InventoryResource | undefined {
+    const r = this.getStmt.get(accountId, resourceType, resourceId);
+    return r && toResource(r);
+  }
+  /** Resources of one account and type, in a stable order (region, id). */
+  byAccountAndType(accountId: number, resourceType: string): InventoryResource[] {
+    return this.byAccountTypeStmt.all(accountId, resourceType).map(toResource);
+  }
+  byAccount(accountId: number): InventoryResource[] {
+    return this.byAccountStmt.all(accountId).map(toResource);
+  }
+  upsert(r: InventoryResource): void {
+    this.upsertStmt.run(toRow(r));
+  }
+  delete(accountId: number, resourceType: string, resourceId: string): void {
+    this.deleteStmt.run(accountId, resourceType, resourceId);
+  }
+  count(): number {
+    return this.countStmt.get()!.n;
+  }
+}

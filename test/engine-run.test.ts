@@ -1,0 +1,164 @@
+/**
+ * The engine over the store: which resources a rule reaches (accounts, types, scopes), when results
+ * are replaced or cleared, and the fixtures' resources section.
+ */
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { bundledCatalog } from '../src/catalog.js';
+import { evaluateAccount, evaluateAll, evaluatePack, evaluateRule, forgetRule, inScope } from '../src/engine/index.js';
+import { ruleCompliance, wireRuleCompliance } from '../src/engine/rollup.js';
+import { FixtureError, loadFixtures, type Fixtures } from '../src/state/fixtures.js';
+import { Store, type ConfigRule, type InventoryResource } from '../src/store/index.js';
+import { DEMO, NOW } from './helpers.js';
+
+const catalog = bundledCatalog();
+const M = DEMO.managementAccountId;
+const A = DEMO.aliceAccountId;
+const T = DEMO.tomAccountId;
+
+function demoStore(): Store {
+  const store = Store.open(':memory:');
+  const demo = JSON.parse(readFileSync(new URL('../fixtures/demo.json', import.meta.url), 'utf8')) as Fixtures;
+  loadFixtures(store, [{ file: 'demo.json', fixtures: demo }], (id) => catalog.managedRule(id) !== undefined, { catalog, now: NOW });
+  return store;
+}
+
+function rule(over: Partial<ConfigRule>): ConfigRule {
+  return {
+    configRuleId: 'cr-test000000000000000001', accountId: M, aggregatorId: DEMO.aggregatorId, compliancePackId: '', name: 'test', description: '',
+    sourceOwner: 'ALIYUN', sourceIdentifier: 'oss-bucket-public-read-prohibited', riskLevel: 1, inputParameters: {}, scope: {},
+    triggerTypes: 'ConfigurationItemChangeNotification', maximumExecutionFrequency: '', state: 'ACTIVE', createdAt: NOW, modifiedAt: NOW, ...over,
+  };
+}
+const services = (store: Store) => ({ store, catalog });
+const ids = (store: Store, id = 'cr-test000000000000000001') => store.evaluations.byRule(id).map((r) => r.resourceId).sort();
+
+t.test('an aggregate rule reaches every member account; a single-account rule only its owner', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const agg = rule({});
+  store.rules.insert(agg);
+  evaluateRule(services(store), agg, NOW);
+  t.same(ids(store), ['alice-data-lake', 'alice-public-assets', 'demo-mgmt-logs', 'demo-mgmt-website', 'tom-backups', 'tom-share']);
+  t.ok(store.evaluations.byRule(agg.configRuleId).every((r) => r.evaluatedAt === NOW && r.riskLevel === 1));
+
+  const own = rule({ configRuleId: 'cr-test000000000000000002', accountId: A, aggregatorId: '' });
+  store.rules.insert(own);
+  evaluateRule(services(store), own, NOW);
+  t.same(ids(store, own.configRuleId), ['alice-data-lake', 'alice-public-assets']);
+  t.equal(ruleCompliance(store, own.configRuleId).complianceType, 'NON_COMPLIANT');
+  t.same(wireRuleCompliance(store, own.configRuleId), { ComplianceType: 'NON_COMPLIANT', Count: 1 });
+});
+
+t.test('scopes: types, regions (global kept), groups, ids, tags and their exclusions', async (t) => {
+  const r: InventoryResource = {
+    accountId: M, regionId: 'cn-hangzhou', resourceType: 'ACS::OSS::Bucket', resourceId: 'b1', resourceName: 'b1', resourceGroupId: 'rg-1',
+    tags: { env: 'prod', team: 'a' }, configuration: {}, createdAt: 0,
+  };
+  const g = { ...r, regionId: 'global' };
+  t.ok(inScope({}, r));
+  t.ok(inScope({ regionIdsScope: 'cn-shanghai, cn-hangzhou' }, r));
+  t.notOk(inScope({ regionIdsScope: 'cn-shanghai' }, r));
+  t.ok(inScope({ regionIdsScope: 'cn-shanghai' }, g), 'global resources ignore region scopes');
+  t.notOk(inScope({ excludeRegionIdsScope: 'cn-hangzhou' }, r));
+  t.ok(inScope({ resourceGroupIdsScope: 'rg-1,rg-2' }, r));
+  t.notOk(inScope({ resourceGroupIdsScope: 'rg-2' }, r));
+  t.notOk(inScope({ excludeResourceGroupIdsScope: 'rg-1' }, r));
+  t.ok(inScope({ resourceIdsScope: 'b1' }, r));
+  t.notOk(inScope({ resourceIdsScope: 'b2' }, r));
+  t.notOk(inScope({ excludeResourceIdsScope: 'b0,b1' }, r));
+  t.ok(inScope({ tagKeyScope: 'env' }, r));
+  t.ok(inScope({ tagKeyScope: 'env', tagValueScope: 'prod' }, r));
+  t.notOk(inScope({ tagKeyScope: 'env', tagValueScope: 'dev' }, r));
+  t.notOk(inScope({ excludeTagKeyScope: 'team' }, r));
+  t.ok(inScope({ tagsScope: [{ tagKey: 'x', tagValue: '' }, { tagKey: 'team', tagValue: 'a' }] }, r), 'TagsScope: any pair');
+  t.notOk(inScope({ tagsScope: [{ tagKey: 'team', tagValue: 'b' }] }, r));
+  t.notOk(inScope({ excludeTagsScope: [{ tagKey: 'env', tagValue: 'prod' }] }, r));
+  t.ok(inScope({ excludeTagsScope: [{ tagKey: 'env', tagValue: 'dev' }] }, r));
+
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const scoped = rule({ scope: { regionIdsScope: 'cn-hangzhou', excludeResourceIdsScope: 'tom-share', tagKeyScope: 'env' } });
+  store.rules.insert(scoped);
+  evaluateRule(services(store), scoped, NOW);
+  t.same(ids(store), ['alice-data-lake', 'demo-mgmt-logs'], 'only hangzhou, tagged env, minus the excluded id');
+  const typed = rule({ configRuleId: 'cr-test000000000000000003', sourceIdentifier: 'required-tags', inputParameters: { tag1Key: 'env' }, scope: { resourceTypesScope: ['ACS::RDS::DBInstance'] } });
+  store.rules.insert(typed);
+  evaluateRule(services(store), typed, NOW);
+  t.same(ids(store, typed.configRuleId), ['rm-bp1demoalice000002', 'rm-bp1demomgmt0000001', 'rm-t4ndemoalice000003', 'rm-uf6demotom00000004'], 'ResourceTypesScope narrows the types');
+});
+
+t.test('inactive rules and rules without an evaluator keep no results', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const r = rule({});
+  store.rules.insert(r);
+  t.equal(evaluateRule(services(store), r, NOW).results, 6);
+  const off = { ...r, state: 'INACTIVE' as const };
+  store.rules.update(off);
+  t.same(evaluateRule(services(store), off, NOW), { configRuleId: r.configRuleId, evaluated: false, results: 0 });
+  t.equal(store.evaluations.byRule(r.configRuleId).length, 0);
+  t.equal(ruleCompliance(store, r.configRuleId).complianceType, 'INSUFFICIENT_DATA');
+  const none = rule({ configRuleId: 'cr-test000000000000000004', sourceIdentifier: 'slb-acl-public-access-check' });
+  store.rules.insert(none);
+  t.equal(evaluateRule(services(store), none, NOW).evaluated, false, 'slb-acl-public-access-check has no evaluator');
+  t.equal(ruleCompliance(store, none.configRuleId).complianceType, 'INSUFFICIENT_DATA');
+  store.rules.update({ ...off, state: 'ACTIVE' });
+  evaluateRule(services(store), { ...off, state: 'ACTIVE' }, NOW);
+  forgetRule(services(store), r.configRuleId);
+  t.equal(store.evaluations.byRule(r.configRuleId).length, 0, 'forgetRule drops the results');
+});
+
+t.test('an inventory change is picked up by evaluateAccount, at the given time', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const before = store.evaluations.byRule('cr-a260626622af0005a1b2').find((r) => r.resourceId === 'tom-share')!;
+  t.equal(before.complianceType, 'NON_COMPLIANT');
+  const bucket = store.resources.get(T, 'ACS::OSS::Bucket', 'tom-share')!;
+  store.resources.upsert({ ...bucket, configuration: { ...bucket.configuration, AccessControlList: { Grant: 'private' } } });
+  const runs = evaluateAccount(services(store), T, NOW + 1000);
+  t.ok(runs.length >= 9, 'every demo rule reaches Tom');
+  const after = store.evaluations.byRule('cr-a260626622af0005a1b2').find((r) => r.resourceId === 'tom-share')!;
+  t.equal(after.complianceType, 'COMPLIANT');
+  t.equal(after.evaluatedAt, NOW + 1000);
+  t.same(evaluateAccount(services(store), 42, NOW), [], 'an account nobody watches');
+  const pack = store.packs.get(DEMO.compliancePackId)!;
+  t.equal(evaluatePack(services(store), pack, NOW).length, 9);
+  t.equal(evaluateAll(services(store), NOW).length, 9);
+});
+
+t.test('fixtures: resources are validated with file, path and problem', async (t) => {
+  const store = Store.open(':memory:');
+  t.teardown(() => store.close());
+  const base: Fixtures = { accounts: [{ accountId: 1 }] };
+  const bad = (resources: unknown[], at: RegExp) => {
+    try {
+      loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources } as Fixtures }], () => true);
+      t.fail(`expected ${at}`);
+    } catch (e) {
+      t.ok(e instanceof FixtureError, 'a FixtureError');
+      t.match((e as Error).message, at);
+    }
+  };
+  const ok = { accountId: 1, regionId: 'cn-hangzhou', resourceType: 'ACS::OSS::Bucket', resourceId: 'b', tags: {}, configuration: {} };
+  bad([{ ...ok, accountId: 2 }], /^f\.json: \$\.resources\[0\]\.accountId: account 2 is not defined/);
+  bad([{ ...ok, resourceType: 'bucket' }], /\$\.resources\[0\]\.resourceType: must be a resource type/);
+  bad([{ ...ok, configuration: [] }], /\$\.resources\[0\]\.configuration: must be an object/);
+  bad([{ ...ok, tags: { a: 1 } }], /\$\.resources\[0\]\.tags: must be an object of string values/);
+  bad([ok, ok], /\$\.resources\[1\]\.resourceId: duplicate resource/);
+  t.equal(store.resources.count(), 0, 'nothing was written');
+  const summary = loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources: [ok] } as Fixtures }], () => true);
+  t.equal(summary.resources, 1);
+  t.same(store.resources.get(1, 'ACS::OSS::Bucket', 'b')?.resourceName, 'b', 'resourceName defaults to the id');
+});
+
+t.test('the demo inventory: three accounts, several regions, every type evaluable', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const all = [M, A, T].flatMap((a) => store.resources.byAccount(a));
+  t.ok(all.length >= 40, `${all.length} resources`);
+  t.same([...new Set(all.map((r) => r.regionId))].sort(), ['ap-southeast-1', 'cn-hangzhou', 'cn-shanghai', 'global']);
+  const types = new Set(all.map((r) => r.resourceType));
+  for (const type of types) t.ok(catalog.managedRules().some((m) => m.resourceTypes.includes(type)), `${type} has managed rules`);
+  t.equal(store.rules.byPack(DEMO.compliancePackId).length, 9);
+});

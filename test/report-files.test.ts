@@ -1,0 +1,169 @@
+/**
+ * Report files: an Excel workbook (two sheets) zipped for account-group packs and bare (.xls key) for
+ * single-account packs; a snapshot taken at generation time; bytes built off the request path but
+ * never served half-built; byte-stable for the same snapshot.
+ */
+import { createHash } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { unzipSync } from 'fflate';
+import t from 'tap';
+import { packReportWorkbook, SHEETS } from '../src/reports/files.js';
+import { signedReportUrl } from '../src/reports/links.js';
+import { createPackReport, createRulesReport, ensureReportFile, isPending, snapshotPack } from '../src/reports/service.js';
+import { evaluatePack } from '../src/engine/index.js';
+import { call, DEMO, NOW, testApp, type TestEmulator } from './helpers.js';
+
+const PACK = { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId };
+
+async function fetchUrl(em: TestEmulator, url: string, method: 'GET' | 'HEAD' = 'GET') {
+  const u = new URL(url);
+  return em.app.inject({ method, url: u.pathname + u.search });
+}
+async function load(bytes: Uint8Array): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
+  return wb;
+}
+function nonCompliantIds(wb: ExcelJS.Workbook): string[] {
+  const ids: string[] = [];
+  wb.getWorksheet(SHEETS.nonCompliant)!.eachRow((row, n) => {
+    if (n > 1) ids.push(String(row.getCell(5).value));
+  });
+  return ids.sort();
+}
+
+t.test('the demo report of the fixtures is a zip holding one workbook named like it', async (t) => {
+  const em = await testApp(t);
+  const report = (await call(em, 'GetAggregateCompliancePackReport', PACK)).json.CompliancePackReport;
+  t.equal(report.ReportStatus, 'COMPLETE');
+  t.equal(report.ReportCreateTimestamp, DEMO.reportCreatedAt);
+  t.match(report.ReportUrl, /\/CompliancePackReports\/1009318965421234\/cp-fdc8626622af00f9a1b2\/1009318965421234-cp-fdc8626622af00f9a1b2-report-202106221050\.zip\?Expires=\d+&OSSAccessKeyId=/);
+  const res = await fetchUrl(em, report.ReportUrl);
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'application/zip');
+  t.equal(res.headers['content-disposition'], 'attachment; filename="1009318965421234-cp-fdc8626622af00f9a1b2-report-202106221050.zip"');
+  const files = unzipSync(new Uint8Array(res.rawPayload));
+  t.same(Object.keys(files), ['1009318965421234-cp-fdc8626622af00f9a1b2-report-202106221050.xlsx']);
+  const wb = await load(Object.values(files)[0]);
+  t.same(wb.worksheets.map((w) => w.name), ['检测概览', '不合规资源']);
+  t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('B1').value, 'Demo security baseline');
+  t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('B5').value, '2021-06-22 10:50:46', 'report time in UTC+8');
+  t.ok(nonCompliantIds(wb).length > 10, 'the demo has non-compliant resources');
+  t.equal(wb.getWorksheet(SHEETS.nonCompliant)!.getCell('A2').type, ExcelJS.ValueType.String, 'account ids are text (16 digits)');
+});
+
+t.test('a report is a snapshot: later changes do not alter it', async (t) => {
+  const em = await testApp(t);
+  t.equal((await call(em, 'GenerateAggregateCompliancePackReport', PACK)).status, 200);
+  const first = em.services.store.reports.latest(DEMO.compliancePackId)!;
+  // Fix every public bucket and evaluate again before the first report is even downloaded.
+  const { store } = em.services;
+  for (const a of [DEMO.managementAccountId, DEMO.aliceAccountId, DEMO.tomAccountId]) {
+    for (const b of store.resources.byAccountAndType(a, 'ACS::OSS::Bucket')) store.resources.upsert({ ...b, configuration: { ...b.configuration, AccessControlList: { Grant: 'private' } } });
+  }
+  t.equal((await call(em, 'StartAggregateConfigRuleEvaluation', PACK)).json.Result, true);
+  em.clock.advance(60_000);
+  const oldUrl = signedReportUrl('http://x', first.objectKey, em.clock.now(), 3600);
+  const oldBook = await load(Object.values(unzipSync(new Uint8Array((await fetchUrl(em, oldUrl)).rawPayload)))[0]);
+  t.ok(nonCompliantIds(oldBook).includes('tom-share'), 'the old report still lists the public bucket');
+
+  t.equal((await call(em, 'GenerateAggregateCompliancePackReport', PACK)).status, 200);
+  em.clock.advance(1000);
+  const report = (await call(em, 'GetAggregateCompliancePackReport', PACK)).json.CompliancePackReport;
+  const newBook = await load(Object.values(unzipSync(new Uint8Array((await fetchUrl(em, report.ReportUrl)).rawPayload)))[0]);
+  t.notOk(nonCompliantIds(newBook).includes('tom-share'), 'the new report does not');
+  t.equal(nonCompliantIds(oldBook).length - nonCompliantIds(newBook).length, 3, 'three buckets fewer');
+});
+
+t.test('bytes are built off the request path, and never served half-built', async (t) => {
+  const em = await testApp(t, { config: { reportDelayMs: 0 } });
+  const { store } = em.services;
+  const pack = store.packs.get(DEMO.compliancePackId)!;
+  const report = store.transaction(() => createPackReport(em.services, pack, NOW + 120_000, 0));
+  t.ok(isPending(store.reports.file(report.objectKey)!), 'right after generation the row holds the snapshot, not bytes');
+  em.clock.set(NOW + 120_000);
+  const url = signedReportUrl('http://x', report.objectKey, em.clock.now(), 3600);
+  const head = await fetchUrl(em, url, 'HEAD');
+  t.equal(head.statusCode, 200, 'a download awaits the build');
+  const file = store.reports.file(report.objectKey)!;
+  t.notOk(isPending(file));
+  t.equal(head.headers['content-length'], String(file.content.length));
+  t.equal(head.headers.etag, `"${createHash('md5').update(file.content).digest('hex').toUpperCase()}"`);
+  const again = await ensureReportFile(store, report.objectKey);
+  t.ok(again!.content.equals(file.content), 'built once');
+
+  // The background build also completes on its own.
+  const later = store.transaction(() => createPackReport(em.services, pack, NOW + 240_000, 0));
+  for (let i = 0; i < 200 && isPending(store.reports.file(later.objectKey)!); i++) await new Promise((r) => setTimeout(r, 10));
+  t.notOk(isPending(store.reports.file(later.objectKey)!), 'built in the background');
+});
+
+t.test('a report still CREATING is not downloadable', async (t) => {
+  const em = await testApp(t);
+  await call(em, 'GenerateAggregateCompliancePackReport', PACK);
+  const latest = em.services.store.reports.latest(DEMO.compliancePackId)!;
+  const res = await fetchUrl(em, signedReportUrl('http://x', latest.objectKey, em.clock.now(), 3600));
+  t.equal(res.statusCode, 404);
+  t.match(res.body, /<Code>NoSuchKey<\/Code>/);
+});
+
+t.test('single-account pack reports are a bare workbook under an .xls key', async (t) => {
+  const em = await testApp(t);
+  const { store } = em.services;
+  const id = 'cp-51a91e0000000000b1b2';
+  const report = store.transaction(() => {
+    store.packs.insert({ compliancePackId: id, accountId: DEMO.aliceAccountId, aggregatorId: '', name: 'alice pack', description: '', templateId: '', riskLevel: 1, scope: {}, templateContent: '', createdAt: NOW, readyAt: NOW });
+    store.rules.insert({
+      configRuleId: 'cr-51a91e0000000000b1b2', accountId: DEMO.aliceAccountId, aggregatorId: '', compliancePackId: id, name: 'public read', description: '',
+      sourceOwner: 'ALIYUN', sourceIdentifier: 'oss-bucket-public-read-prohibited', riskLevel: 1, inputParameters: {}, scope: {},
+      triggerTypes: 'ConfigurationItemChangeNotification', maximumExecutionFrequency: '', state: 'ACTIVE', createdAt: NOW, modifiedAt: NOW,
+    });
+    evaluatePack(em.services, store.packs.get(id)!, NOW);
+    return createPackReport(em.services, store.packs.get(id)!, NOW, 0);
+  });
+  t.equal(report.kind, 'pack');
+  t.match(report.objectKey, /^CompliancePackReports\/1713220985231234\/cp-51a91e0000000000b1b2\/1713220985231234-cp-51a91e0000000000b1b2-report-202612010800\.xls$/);
+  const res = await fetchUrl(em, signedReportUrl('http://x', report.objectKey, NOW, 3600));
+  t.equal(res.statusCode, 200);
+  t.equal(res.headers['content-type'], 'application/vnd.ms-excel');
+  t.equal(res.rawPayload.subarray(0, 2).toString(), 'PK', 'an OOXML workbook');
+  const wb = await load(new Uint8Array(res.rawPayload));
+  t.same(nonCompliantIds(wb), ['alice-public-assets']);
+  t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('A3').value, '账号ID Account ID');
+});
+
+t.test('the same snapshot always gives the same bytes', async (t) => {
+  const em = await testApp(t);
+  const snapshot = snapshotPack(em.services, em.services.store.packs.get(DEMO.compliancePackId)!, NOW);
+  const a = await packReportWorkbook(snapshot);
+  await new Promise((r) => setTimeout(r, 1100));
+  const b = await packReportWorkbook(snapshot);
+  t.ok(a.equals(b), 'byte-stable across wall-clock seconds');
+  const entries = unzipSync(new Uint8Array(a));
+  t.ok(Object.keys(entries).includes('xl/workbook.xml'));
+});
+
+t.test('rules reports follow the same pattern (building blocks for Generate*ConfigRulesReport)', async (t) => {
+  const em = await testApp(t);
+  const { store } = em.services;
+  const agg = store.transaction(() => createRulesReport(em.services, { accountId: DEMO.managementAccountId, aggregatorId: DEMO.aggregatorId }, NOW, 0));
+  t.equal(agg.kind, 'aggregate-rules');
+  t.equal(agg.scopeId, DEMO.aggregatorId);
+  t.equal(agg.objectKey, `ConfigRuleReports/${DEMO.managementAccountId}/${DEMO.aggregatorId}/${DEMO.managementAccountId}-${DEMO.aggregatorId}-rules-report-202612010800.zip`);
+  const res = await fetchUrl(em, signedReportUrl('http://x', agg.objectKey, NOW, 3600));
+  t.equal(res.statusCode, 200);
+  const files = unzipSync(new Uint8Array(res.rawPayload));
+  t.same(Object.keys(files), [`${DEMO.managementAccountId}-${DEMO.aggregatorId}-rules-report-202612010800.xlsx`]);
+  const wb = await load(Object.values(files)[0]);
+  const listed = (await call(em, 'ListAggregateConfigRuleEvaluationResults', { AggregatorId: DEMO.aggregatorId, ComplianceType: 'NON_COMPLIANT', MaxResults: 100 })).json;
+  const ids = listed.EvaluationResults.EvaluationResultList.map((r: Record<string, any>) => r.EvaluationResultIdentifier.EvaluationResultQualifier.ResourceId).sort();
+  t.same(nonCompliantIds(wb), ids, 'the rules report lists every non-compliant result of the group');
+  t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('B1').value, '规则检测报告 Rules report');
+
+  const own = store.transaction(() => createRulesReport(em.services, { accountId: DEMO.tomAccountId, aggregatorId: '' }, NOW, 0));
+  t.equal(own.kind, 'rules');
+  t.match(own.objectKey, /^ConfigRuleReports\/1005320983491234\/rules\/1005320983491234-rules-report-202612010800\.xls$/);
+  const bare = await fetchUrl(em, signedReportUrl('http://x', own.objectKey, NOW, 3600));
+  t.equal(bare.headers['content-type'], 'application/vnd.ms-excel');
+  t.same(nonCompliantIds(await load(new Uint8Array(bare.rawPayload))), [], 'Tom has no rules of his own');
+});
