@@ -244,7 +244,7 @@ t.test('GenerateCompliancePackReport / GetCompliancePackReport', async (t) => {
   t.same(sortedKeys(report), REPORT_KEYS);
   t.equal(report.ReportStatus, 'COMPLETE');
   t.equal(report.AccountId, DEMO.managementAccountId);
-  t.match(report.ReportUrl, new RegExp(`/CompliancePackReports/${DEMO.managementAccountId}/${id}/.*\\.zip\\?Expires=\\d+&OSSAccessKeyId=`));
+  t.match(report.ReportUrl, new RegExp(`/CompliancePackReports/${DEMO.managementAccountId}/${id}/.*\\.xls\\?Expires=\\d+&OSSAccessKeyId=`), "single-account pack reports are a bare .xls workbook");
   const file = await em.app.inject({ method: 'GET', url: report.ReportUrl.replace(/^https?:\/\/[^/]+/, '') });
   t.equal(file.statusCode, 200, 'the link downloads');
 

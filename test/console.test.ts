@@ -79,8 +79,8 @@ t.test('the console in headless Chromium', { skip: existsSync(CHROMIUM) ? false 
   t.same(dialogs, [], 'nothing ran');
   const pack = page.locator(`[data-testid="pack-${DEMO.compliancePackId}"]`);
   t.match(await pack.locator('h3').textContent(), 'Demo security baseline');
-  t.equal(await pack.locator('[data-testid="compliance"]').textContent(), 'INSUFFICIENT_DATA');
-  t.equal(await pack.locator('tbody tr').count(), 4, 'four rules');
+  t.equal(await pack.locator('[data-testid="compliance"]').textContent(), 'NON_COMPLIANT', 'the evaluated demo pack');
+  t.equal(await pack.locator('tbody tr').count(), 9, 'nine rules');
   const requests = await page.locator('[data-testid="requests"] tbody tr').allTextContents();
   t.match(requests[0], /GetAggregator.*400.*Invalid\.AggregatorId\.Value/, 'newest request first, with its error code');
   t.equal(requests.length, 3);

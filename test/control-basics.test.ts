@@ -12,7 +12,7 @@ t.test('health answers liveness; ready is 503 until the fixtures are loaded, the
   const ready = await ctl(em, 'GET', '/_emulator/ready');
   t.equal(ready.status, 200);
   t.equal(ready.json.status, 'ready');
-  t.match(ready.json.fixtures, { accounts: 3, aggregators: 1, compliancePacks: 1, configRules: 4, reports: 1 });
+  t.match(ready.json.fixtures, { accounts: 3, aggregators: 1, compliancePacks: 1, configRules: 9, reports: 1 });
   em.state.ready = false; // what a caller sees while fixtures load
   const starting = await ctl(em, 'GET', '/_emulator/ready');
   t.equal(starting.status, 503);

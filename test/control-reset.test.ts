@@ -53,7 +53,7 @@ t.test('reset ?accountId= resets one account and leaves the others alone', async
   await ctl(em, 'POST', `/_emulator/reset?accountId=${DEMO.managementAccountId}`);
   t.same(await aggregatorIds(em), [DEMO.aggregatorId]);
   const pack = await call(em, 'GetAggregateCompliancePack', { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId });
-  t.equal(pack.json.CompliancePack.ConfigRules.length, 4);
+  t.equal(pack.json.CompliancePack.ConfigRules.length, 9);
 
   // ... or to empty: its keys still work, its resources are gone.
   const empty = await ctl(em, 'POST', `/_emulator/reset?accountId=${DEMO.managementAccountId}&to=empty`);

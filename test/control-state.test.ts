@@ -14,7 +14,7 @@ t.test('GET /_emulator/state exports the state in the fixture format', async (t)
   const em = await testApp(t);
   const res = await ctl(em, 'GET', '/_emulator/state');
   t.equal(res.status, 200);
-  t.same(Object.keys(res.json), ['accounts', 'aggregators', 'compliancePacks', 'reports']);
+  t.same(Object.keys(res.json), ['accounts', 'aggregators', 'compliancePacks', 'reports', 'resources']);
   t.match(res.json, demo, 'a fresh emulator exports (a superset of) the fixtures it loaded');
   const alice = await ctl(em, 'GET', `/_emulator/state?accountId=${DEMO.aliceAccountId}`);
   t.same(alice.json.accounts.map((a: { accountId: number }) => a.accountId), [DEMO.aliceAccountId]);
@@ -49,7 +49,7 @@ t.test('export, then import into a fresh emulator, reproduces identical answers'
   const b = await testApp(t, { config: { fixtures: 'none' } });
   const imported = await ctl(b, 'POST', '/_emulator/state', exported);
   t.equal(imported.status, 200);
-  t.match(imported.json, { mode: 'replace', loaded: { accounts: 3, aggregators: 2, compliancePacks: 3, configRules: 8, reports: 2 } });
+  t.match(imported.json, { mode: 'replace', loaded: { accounts: 3, aggregators: 2, compliancePacks: 3, configRules: 13, reports: 2 } });
   t.same((await ctl(b, 'GET', '/_emulator/state')).json, exported, 'the re-export is the same document');
 
   const ids = { aggregators: [DEMO.aggregatorId, agg], packs: [[DEMO.aggregatorId, DEMO.compliancePackId], [agg, pack], [agg, creating]] as [string, string][] };

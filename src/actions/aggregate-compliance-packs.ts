@@ -8,7 +8,6 @@
  * Lifecycle: a new pack is CREATING until `readyAt`, then ACTIVE (computed from the clock).
  */
 import { ApiError, Errors } from '../errors.js';
-import { evaluatePack } from '../engine/index.js';
 import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
 import type { CompliancePack, ConfigRule, Scope, TagPair } from '../store/index.js';
@@ -142,7 +141,6 @@ export function createPack(ctx: ActionContext, aggregatorId: string, q: ParamVal
   };
   ctx.store.packs.insert(pack);
   materializeRules(ctx, pack, specs, q.DefaultEnable !== false);
-  evaluatePack(ctx, pack, ctx.now);
   saveTags(ctx, pack.compliancePackId, tagType, tags);
   return pack;
 }

@@ -12,6 +12,7 @@ import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
 import complianceResults from './compliance-results.js';
 import { ALL_ACTIONS } from './all-actions.js';
+import { evaluateRule, forgetRule } from '../engine/index.js';
 import aggregateConfigRules from './aggregate-config-rules.js';
 import compliancePacks from './compliance-packs.js';
 import configRules from './config-rules.js';
@@ -74,16 +75,41 @@ export function runAction(action: CompiledAction, ctx: ActionContext, raw: Param
   const params = action.decode(raw) as Record<string, unknown>;
   if (action.readOnly) return action.handler(ctx, params);
   return ctx.store.transaction(() => {
-    const token = typeof params.ClientToken === 'string' && params.ClientToken !== '' ? params.ClientToken : undefined;
-    if (token === undefined) return action.handler(ctx, params);
-    const fp = fingerprint(params);
-    const seen = ctx.store.tokens.get(ctx.accountId, action.name, token);
-    if (seen) {
-      if (seen.fingerprint !== fp) throw idempotentParameterMismatch();
-      return JSON.parse(seen.responseJson) as Result;
-    }
-    const result = action.handler(ctx, params);
-    ctx.store.tokens.put({ accountId: ctx.accountId, action: action.name, token, fingerprint: fp, responseJson: JSON.stringify(result), createdAt: ctx.now });
+    ctx.store.changes.take(); // forget writes made outside an action (fixture loads)
+    const result = runWrite(action, ctx, params);
+    reevaluate(ctx);
     return result;
   });
+}
+
+/**
+ * Evaluation follows every write: each rule the request created, changed or deleted, and every rule
+ * of an account group whose members changed, is evaluated again (or its results dropped) once.
+ */
+function reevaluate(ctx: ActionContext): void {
+  const { rules, aggregatorMembers } = ctx.store.changes.take();
+  for (const aggregatorId of aggregatorMembers) {
+    const agg = ctx.store.aggregators.get(aggregatorId);
+    if (agg) for (const r of ctx.store.rules.owned(agg.accountId, aggregatorId)) rules.add(r.configRuleId);
+  }
+  for (const id of rules) {
+    const rule = ctx.store.rules.get(id);
+    if (rule) evaluateRule(ctx, rule, ctx.now);
+    else forgetRule(ctx, id);
+  }
+}
+
+/** Runs a write handler, honouring ClientToken: a repeated token with the same parameters returns the first answer. */
+function runWrite(action: CompiledAction, ctx: ActionContext, params: Record<string, unknown>): Result {
+  const token = typeof params.ClientToken === 'string' && params.ClientToken !== '' ? params.ClientToken : undefined;
+  if (token === undefined) return action.handler(ctx, params);
+  const fp = fingerprint(params);
+  const seen = ctx.store.tokens.get(ctx.accountId, action.name, token);
+  if (seen) {
+    if (seen.fingerprint !== fp) throw idempotentParameterMismatch();
+    return JSON.parse(seen.responseJson) as Result;
+  }
+  const result = action.handler(ctx, params);
+  ctx.store.tokens.put({ accountId: ctx.accountId, action: action.name, token, fingerprint: fp, responseJson: JSON.stringify(result), createdAt: ctx.now });
+  return result;
 }

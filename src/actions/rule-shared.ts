@@ -5,6 +5,7 @@
  *
  * `aggregatorId` '' means the caller's own (single-account) rules throughout.
  */
+import { wireRuleCompliance } from '../engine/rollup.js';
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { Aggregator, ConfigRule, RuleScope, RuleState, TagPair } from '../store/index.js';
@@ -38,8 +39,9 @@ const tagResourceType = (aggregatorId: string) => (aggregatorId ? TAG_RESOURCE_T
  * has INSUFFICIENT_DATA, a disabled one NOT_APPLICABLE, and no resource is counted. The
  * evaluation issue replaces this one function (and ruleEvaluationStatus below).
  */
-export function ruleCompliance(_ctx: ActionContext, rule: ConfigRule): { ComplianceType: string; Count: number } {
-  return { ComplianceType: rule.state === 'ACTIVE' ? 'INSUFFICIENT_DATA' : 'NOT_APPLICABLE', Count: 0 };
+export function ruleCompliance(ctx: ActionContext, rule: ConfigRule): { ComplianceType: string; Count: number } {
+  if (rule.state !== 'ACTIVE') return { ComplianceType: 'NOT_APPLICABLE', Count: 0 };
+  return wireRuleCompliance(ctx.store, rule.configRuleId);
 }
 
 /** ConfigRuleEvaluationStatus of Get*ConfigRule: never evaluated. */

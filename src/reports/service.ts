@@ -205,7 +205,9 @@ async function buildFile(store: Store, pending: ReportFile): Promise<ReportFile 
   const now = store.reports.file(pending.objectKey);
   if (!now) return undefined;
   if (!isPending(now)) return now;
-  if (!now.content.equals(pending.content)) return ensureReportFile(store, pending.objectKey);
+  // Replaced meanwhile (generated again within the same minute): build the newer snapshot instead.
+  // Not through ensureReportFile: this build is still the in-flight one for the key, and would wait on itself.
+  if (!now.content.equals(pending.content)) return buildFile(store, now);
   const done: ReportFile = { ...now, content, contentType, etag: createHash('md5').update(content).digest('hex').toUpperCase() };
   store.transaction(() => store.reports.insert(done));
   return done;

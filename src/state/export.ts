@@ -11,7 +11,7 @@
  * in-memory lifecycle read counters.
  */
 import type { Store } from '../store/index.js';
-import type { FixtureAccount, FixtureAggregator, FixturePack, FixtureReport, FixtureRule, Fixtures } from './fixtures.js';
+import type { FixtureAccount, FixtureAggregator, FixturePack, FixtureReport, FixtureResource, FixtureRule, Fixtures } from './fixtures.js';
 
 function tagRecord(store: Store, resourceId: string): Record<string, string> | undefined {
   const tags = store.tags.of(resourceId);
@@ -91,6 +91,14 @@ export function exportReports(store: Store): FixtureReport[] {
     .map((r) => ({ compliancePackId: r.scopeId, createdAt: r.createdAt, readyAt: r.readyAt }));
 }
 
+/** The resource inventory (the evaluation engine's input), account by account. */
+export function exportResources(store: Store): FixtureResource[] {
+  return store.resources.all().map((r) => ({
+    accountId: r.accountId, regionId: r.regionId, resourceType: r.resourceType, resourceId: r.resourceId, resourceName: r.resourceName,
+    ...(r.resourceGroupId ? { resourceGroupId: r.resourceGroupId } : {}), tags: r.tags, configuration: r.configuration, createdAt: r.createdAt,
+  }));
+}
+
 /** The whole state as a fixtures document; optionally only what one account owns. */
 export function exportState(store: Store, accountId?: number): Fixtures {
   const mine = <T extends { accountId: number }>(items: T[]) => (accountId === undefined ? items : items.filter((i) => i.accountId === accountId));
@@ -101,5 +109,6 @@ export function exportState(store: Store, accountId?: number): Fixtures {
     aggregators: mine(exportAggregators(store)),
     compliancePacks,
     reports: exportReports(store).filter((r) => packIds.has(r.compliancePackId)),
+    resources: mine(exportResources(store)),
   };
 }

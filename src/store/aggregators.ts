@@ -1,3 +1,4 @@
+import type { ChangeSet } from './changes.js';
 import type { Db } from './db.js';
 
 export const AGGREGATOR_TYPES = ['RD', 'CUSTOM', 'FOLDER'] as const;
@@ -40,7 +41,7 @@ export class AggregatorsRepo {
   private readonly allStmt;
   private readonly setReadyStmt;
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly changes?: ChangeSet) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
     this.byNameStmt = db.prepare<[number, string], Row>('SELECT * FROM aggregators WHERE account_id = ? AND name = ?');
     this.pageStmt = db.prepare<[number, number, number], Row>('SELECT * FROM aggregators WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -93,6 +94,7 @@ export class AggregatorsRepo {
     this.updateStmt.run(a);
   }
   setMembers(aggregatorId: string, members: AggregatorMember[]): void {
+    this.changes?.aggregatorMembers.add(aggregatorId);
     this.clearMembersStmt.run(aggregatorId);
     members.forEach((m, i) => this.insertMemberStmt.run(aggregatorId, i, m.accountId, m.accountName, m.accountType));
   }

@@ -2,6 +2,7 @@
  * The store: one SQLite database and a repository per table family. Synchronous, camelCase domain
  * objects out, never API errors and never wire casing.
  */
+import { ChangeSet } from './changes.js';
 import { closeDatabase, openDatabase, type Db } from './db.js';
 import { AccountsRepo } from './accounts.js';
 import { AggregatorsRepo } from './aggregators.js';
@@ -27,6 +28,8 @@ export * from './tokens.js';
 const TABLES = ['evaluation_results', 'resources', 'client_tokens', 'tags', 'reports', 'config_rules', 'compliance_packs', 'aggregator_members', 'aggregators', 'access_keys', 'accounts'];
 
 export class Store {
+  /** Rule and membership writes of the current request (see changes.ts). */
+  readonly changes = new ChangeSet();
   readonly accounts: AccountsRepo;
   readonly aggregators: AggregatorsRepo;
   readonly packs: PacksRepo;
@@ -39,9 +42,9 @@ export class Store {
 
   constructor(readonly db: Db) {
     this.accounts = new AccountsRepo(db);
-    this.aggregators = new AggregatorsRepo(db);
+    this.aggregators = new AggregatorsRepo(db, this.changes);
     this.packs = new PacksRepo(db);
-    this.rules = new RulesRepo(db);
+    this.rules = new RulesRepo(db, this.changes);
     this.reports = new ReportsRepo(db);
     this.tags = new TagsRepo(db);
     this.tokens = new TokensRepo(db);
@@ -74,7 +77,7 @@ export class Store {
    */
   clearAccount(accountId: number): void {
     this.transaction(() => {
-      for (const t of ['client_tokens', 'tags', 'reports', 'config_rules', 'compliance_packs', 'aggregators']) {
+      for (const t of ['client_tokens', 'tags', 'reports', 'evaluation_results', 'resources', 'config_rules', 'compliance_packs', 'aggregators']) {
         this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run(accountId);
       }
     });

@@ -40,7 +40,7 @@ export class ResourcesRepo {
   private readonly deleteStmt;
   private readonly countStmt;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[number, string, string], Row>('SELECT * FROM resources WHERE account_id = ? AND resource_type = ? AND resource_id = ?');
     this.byAccountTypeStmt = db.prepare<[number, string], Row>(
       'SELECT * FROM resources WHERE account_id = ? AND resource_type = ? ORDER BY region_id, resource_id',
@@ -72,6 +72,10 @@ export class ResourcesRepo {
   }
   delete(accountId: number, resourceType: string, resourceId: string): void {
     this.deleteStmt.run(accountId, resourceType, resourceId);
+  }
+  /** Every resource, in the order they were loaded (exports keep the fixture order). */
+  all(): InventoryResource[] {
+    return (this.db.prepare('SELECT * FROM resources ORDER BY rowid').all() as Row[]).map(toResource);
   }
   count(): number {
     return this.countStmt.get()!.n;

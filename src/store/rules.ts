@@ -1,3 +1,4 @@
+import type { ChangeSet } from './changes.js';
 import type { Db } from './db.js';
 import type { Scope } from './packs.js';
 
@@ -74,7 +75,7 @@ export class RulesRepo {
   private readonly byNameStmt;
   private readonly ownedStmt;
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly changes?: ChangeSet) {
     this.byNameStmt = db.prepare<[number, string, string], Row>('SELECT * FROM config_rules WHERE account_id = ? AND aggregator_id = ? AND name = ?');
     this.ownedStmt = db.prepare<[number, string], Row>('SELECT * FROM config_rules WHERE account_id = ? AND aggregator_id = ? ORDER BY seq');
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM config_rules WHERE config_rule_id = ?');
@@ -123,12 +124,15 @@ export class RulesRepo {
     return this.ownedStmt.all(accountId, aggregatorId).map(toRule);
   }
   insert(c: ConfigRule): void {
+    this.changes?.rules.add(c.configRuleId);
     this.insertStmt.run(toRow(c));
   }
   update(c: ConfigRule): void {
+    this.changes?.rules.add(c.configRuleId);
     this.updateStmt.run(toRow(c));
   }
   delete(id: string): void {
+    this.changes?.rules.add(id);
     this.deleteStmt.run(id);
   }
 }
