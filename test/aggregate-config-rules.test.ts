@@ -64,7 +64,7 @@ t.test('CreateAggregateConfigRule + GetAggregateConfigRule in JSON and XML', asy
   t.same(r.InputParameters, { bandwidth: '20' });
   t.equal(r.ConfigRuleArn, `acs:config::${DEMO.managementAccountId}:rule/${id}`);
   t.equal(r.ConfigRuleState, 'ACTIVE');
-  t.same(r.Compliance, { ComplianceType: 'INSUFFICIENT_DATA', Count: 0 });
+  t.same(r.Compliance, { ComplianceType: 'NON_COMPLIANT', Count: 1 }, 'evaluated over the demo inventory at creation');
   t.same(r.TagsScope, [{ TagKey: 'env', TagValue: 'prod' }]);
   t.same(r.ExcludeTagsScope, [{ TagKey: 'skip', TagValue: 'yes' }]);
   t.same(r.Tags, [{ TagKey: 'team', TagValue: 'sec' }]);
@@ -236,7 +236,7 @@ t.test('ListAggregateConfigRules: shape, paging, filters', async (t) => {
   const risk = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, RiskLevel: 3, PageSize: 100 })).json.ConfigRules;
   t.ok(risk.ConfigRuleList.every((r: { RiskLevel: number }) => r.RiskLevel === 3));
   const byPack = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId })).json.ConfigRules;
-  t.equal(byPack.TotalCount, 4);
+  t.equal(byPack.TotalCount, 9);
   const kw = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, Keyword: 'MFA' })).json.ConfigRules;
   t.equal(kw.TotalCount, 1);
   const name = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, ConfigRuleName: 'r-1' })).json.ConfigRules;
@@ -245,11 +245,14 @@ t.test('ListAggregateConfigRules: shape, paging, filters', async (t) => {
   t.equal(types.TotalCount, 1);
   const state = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, ConfigRuleState: 'INACTIVE' })).json.ConfigRules;
   t.equal(state.TotalCount, 0);
-  const ct = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, ComplianceType: 'INSUFFICIENT_DATA' })).json.ConfigRules;
-  t.equal(ct.TotalCount, 16);
+  for (const type of ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']) {
+    const ct = (await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, ComplianceType: type, PageSize: 100 })).json.ConfigRules;
+    const expected = big.ConfigRuleList.filter((r: { Compliance: { ComplianceType: string } }) => r.Compliance.ComplianceType === type).length;
+    t.equal(ct.TotalCount, expected, `the ComplianceType filter agrees with the rules' Compliance (${type})`);
+  }
 
   const xml = await call(em, 'ListAggregateConfigRules', { AggregatorId: AGG, PageSize: 2 }, { format: 'XML' });
-  t.match(xml.body, /<ConfigRules><ConfigRuleList>.*<\/ConfigRuleList><ConfigRuleList>.*<\/ConfigRuleList><PageNumber>1<\/PageNumber><PageSize>2<\/PageSize><TotalCount>16<\/TotalCount><\/ConfigRules>/);
+  t.match(xml.body, /<ConfigRules><ConfigRuleList>.*<\/ConfigRuleList><ConfigRuleList>.*<\/ConfigRuleList><PageNumber>1<\/PageNumber><PageSize>2<\/PageSize><TotalCount>21<\/TotalCount><\/ConfigRules>/);
 
   await expectError(t, em, 'ListAggregateConfigRules', { AggregatorId: AGG, PageSize: 0 }, { status: 400, code: 'InvalidPageSize' });
   await expectError(t, em, 'ListAggregateConfigRules', { AggregatorId: AGG, PageSize: 101 }, { status: 400, code: 'InvalidPageSize' });
@@ -286,7 +289,7 @@ t.test('Deactive/Active/Delete: per-item results and state transitions', async (
 
   // a whole pack by CompliancePackId
   const packOff = await call(em, 'DeactiveAggregateConfigRules', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId });
-  t.equal(packOff.json.OperateRuleResult.OperateRuleItemList.length, 4);
+  t.equal(packOff.json.OperateRuleResult.OperateRuleItemList.length, 9);
   t.ok(packOff.json.OperateRuleResult.OperateRuleItemList.every((i: { Success: boolean }) => i.Success));
   const packOn = await call(em, 'ActiveAggregateConfigRules', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRuleIds: `cr-a260626622af0005a1b2,${a}` });
   t.same(packOn.json.OperateRuleResult.OperateRuleItemList.map((i: { Success: boolean }) => i.Success), [true, false], 'rules outside the pack fail');

@@ -1,8 +1,20 @@
 import t from 'tap';
-import { unzipSync, strFromU8 } from 'fflate';
+import ExcelJS from 'exceljs';
+import { unzipSync } from 'fflate';
 import { call, DEMO, expectError, testApp } from './helpers.js';
 
 const AGG = DEMO.aggregatorId;
+
+/** Every cell of every sheet of the workbook inside a report zip, as text. */
+async function workbookText(zip: Buffer): Promise<{ name: string; text: string }> {
+  const files = unzipSync(new Uint8Array(zip));
+  const [name] = Object.keys(files);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Buffer.from(files[name]) as never);
+  const cells: string[] = [];
+  wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => cells.push(String(c.value)))));
+  return { name, text: cells.join('\n') };
+}
 
 t.test('rules report lifecycle: NONE -> CREATING -> COMPLETE, then download', async (t) => {
   const em = await testApp(t);
@@ -29,7 +41,7 @@ t.test('rules report lifecycle: NONE -> CREATING -> COMPLETE, then download', as
   t.same(Object.keys(rep).sort(), ['AccountId', 'AggregatorId', 'ReportCreateTimestamp', 'ReportId', 'ReportStatus', 'ReportUrl']);
   t.equal(rep.ReportStatus, 'COMPLETE');
   // 2026-12-01T00:00Z = 08:00 in UTC+8
-  const key = `ConfigRuleReports/${DEMO.managementAccountId}/rules/${DEMO.managementAccountId}-rules-report-202612010800.zip`;
+  const key = `ConfigRuleReports/${DEMO.managementAccountId}/${AGG}/${DEMO.managementAccountId}-${AGG}-rules-report-202612010800.zip`;
   t.match(rep.ReportUrl, `/${key}?Expires=`);
   t.match(rep.ReportUrl, /&OSSAccessKeyId=[^&]+&Signature=/);
 
@@ -37,11 +49,9 @@ t.test('rules report lifecycle: NONE -> CREATING -> COMPLETE, then download', as
   const dl = await em.app.inject({ method: 'GET', url: url.pathname + url.search });
   t.equal(dl.statusCode, 200);
   t.equal(dl.headers['content-type'], 'application/zip');
-  const files = unzipSync(new Uint8Array(dl.rawPayload));
-  t.same(Object.keys(files), [`${DEMO.managementAccountId}-rules-report-202612010800.csv`]);
-  const csv = strFromU8(Object.values(files)[0]);
-  t.match(csv, 'ConfigRuleId,ConfigRuleName,SourceIdentifier,RiskLevel,ConfigRuleState,ComplianceType,NonCompliantResourceCount');
-  for (const id of ['cr-a260626622af0005a1b2', 'cr-a260626622af0005a1b3', 'cr-a260626622af0005a1b4', 'cr-a260626622af0005a1b5']) t.match(csv, id);
+  const book = await workbookText(dl.rawPayload);
+  t.equal(book.name, `${DEMO.managementAccountId}-${AGG}-rules-report-202612010800.xlsx`, 'one workbook named like the zip');
+  for (const id of ['cr-a260626622af0005a1b2', 'cr-a260626622af0005a1b3', 'cr-a260626622af0005a1b4', 'cr-a260626622af0005a1b5']) t.match(book.text, id);
 
   const xml = await call(em, 'GetAggregateConfigRulesReport', { AggregatorId: AGG }, { format: 'XML' });
   t.match(xml.body, /<GetAggregateConfigRulesReportResponse><RequestId>[^<]+<\/RequestId><ConfigRulesReport><AccountId>\d+<\/AccountId><AggregatorId>ca-[0-9a-f]+<\/AggregatorId><ReportCreateTimestamp>\d+<\/ReportCreateTimestamp><ReportId>crp-[0-9a-f]{20}<\/ReportId><ReportStatus>COMPLETE<\/ReportStatus><ReportUrl>http/);
@@ -59,9 +69,9 @@ t.test('rules report lifecycle: NONE -> CREATING -> COMPLETE, then download', as
   t.match(rep2.ReportUrl, '-rules-report-202612010801.zip');
   const u2 = new URL(rep2.ReportUrl);
   const dl2 = await em.app.inject({ method: 'GET', url: u2.pathname + u2.search });
-  const csv2 = strFromU8(Object.values(unzipSync(new Uint8Array(dl2.rawPayload)))[0]);
-  t.match(csv2, 'cr-a260626622af0005a1b3');
-  t.notMatch(csv2, 'cr-a260626622af0005a1b2');
+  const book2 = await workbookText(dl2.rawPayload);
+  t.match(book2.text, 'cr-a260626622af0005a1b3');
+  t.notMatch(book2.text, 'cr-a260626622af0005a1b2', 'only the rules asked for');
 });
 
 t.test('rules report errors', async (t) => {
