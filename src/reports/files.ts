@@ -16,7 +16,7 @@
  * exceljs stamps zip entries with the wall-clock time; the workbook is re-packed with fflate with
  * every entry dated at the report time, so the same snapshot always gives the same bytes (and ETag).
  */
-import ExcelJS from 'exceljs';
+import type ExcelJSModule from 'exceljs';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 
 export interface ReportRuleRow {
@@ -93,6 +93,8 @@ export function annotationReason(annotation: string): string {
 
 /** Builds the workbook (async: exceljs writes through a zip stream). */
 export async function packReportWorkbook(s: PackReportSnapshot): Promise<Buffer> {
+  // Loaded on first use: exceljs is large, and start-up should not pay for it.
+  const ExcelJS = ((await import('exceljs')) as unknown as { default: typeof ExcelJSModule }).default;
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Cloud Config';
   wb.created = new Date(s.createdAt);
