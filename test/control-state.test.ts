@@ -8,7 +8,7 @@ import { FixtureError } from '../src/state/fixtures.js';
 import { call, DEMO, dumpStore, testApp, type TestEmulator } from './helpers.js';
 import { createAggregator, createPack, ctl, withoutRequestId } from './control-helpers.js';
 
-const demo = JSON.parse(readFileSync(DEFAULT_FIXTURES, 'utf8'));
+const { $schema: _schema, ...demo } = JSON.parse(readFileSync(DEFAULT_FIXTURES, 'utf8'));
 
 t.test('GET /_emulator/state exports the state in the fixture format', async (t) => {
   const em = await testApp(t);

@@ -142,9 +142,9 @@ t.test('fixtures: resources are validated with file, path and problem', async (t
   };
   const ok = { accountId: 1, regionId: 'cn-hangzhou', resourceType: 'ACS::OSS::Bucket', resourceId: 'b', tags: {}, configuration: {} };
   bad([{ ...ok, accountId: 2 }], /^f\.json: \$\.resources\[0\]\.accountId: account 2 is not defined/);
-  bad([{ ...ok, resourceType: 'bucket' }], /\$\.resources\[0\]\.resourceType: must be a resource type/);
+  bad([{ ...ok, resourceType: 'bucket' }], /\$\.resources\[0\]\.resourceType: must match \^ACS::/);
   bad([{ ...ok, configuration: [] }], /\$\.resources\[0\]\.configuration: must be an object/);
-  bad([{ ...ok, tags: { a: 1 } }], /\$\.resources\[0\]\.tags: must be an object of string values/);
+  bad([{ ...ok, tags: { a: 1 } }], /\$\.resources\[0\]\.tags\.a: must be a string/);
   bad([ok, ok], /\$\.resources\[1\]\.resourceId: duplicate resource/);
   t.equal(store.resources.count(), 0, 'nothing was written');
   const summary = loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources: [ok] } as Fixtures }], () => true);

@@ -12,6 +12,7 @@ import { DEFAULT_ACCESS_KEY, BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
 import { bundledCatalog, type Catalog } from '../catalog.js';
 import { evaluateAll } from '../engine/index.js';
 import { createPackReport } from '../reports/service.js';
+import { schemaProblem } from './schema.js';
 import type { Scope, Store } from '../store/index.js';
 import { AGGREGATOR_TYPES, type AggregatorType } from '../store/index.js';
 
@@ -83,18 +84,9 @@ type Check = (cond: unknown, at: string, problem: string) => void;
 
 function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string> }): void {
   const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-  for (const key of Object.keys(f)) check(['$schema', 'accounts', 'aggregators', 'compliancePacks', 'reports', 'resources'].includes(key), `$.${key}`, 'unknown section');
-  // Shapes first, so that a hand-written document gets a FixtureError rather than a TypeError.
-  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const arrayOfObjects = (v: unknown, at: string) => {
-    if (v === undefined) return;
-    check(Array.isArray(v), at, 'must be an array');
-    (v as unknown[]).forEach((item, i) => check(isObject(item), `${at}[${i}]`, 'must be an object'));
-  };
-  for (const section of ['accounts', 'aggregators', 'compliancePacks', 'reports', 'resources'] as const) arrayOfObjects(f[section], `$.${section}`);
-  (f.accounts ?? []).forEach((a, i) => arrayOfObjects(a.accessKeys, `$.accounts[${i}].accessKeys`));
-  (f.aggregators ?? []).forEach((g, i) => arrayOfObjects(g.members, `$.aggregators[${i}].members`));
-  (f.compliancePacks ?? []).forEach((pk, i) => arrayOfObjects(pk.configRules, `$.compliancePacks[${i}].configRules`));
+  // Shapes first (the JSON Schema), so a hand-written document gets a FixtureError, not a TypeError.
+  const shape = schemaProblem(f);
+  check(!shape, shape?.at ?? '$', shape?.problem ?? '');
   (f.accounts ?? []).forEach((a, i) => {
     const at = `$.accounts[${i}]`;
     check(isId(a.accountId), `${at}.accountId`, 'must be a positive integer account id');
@@ -135,15 +127,12 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
   const seen = new Set<string>();
   (f.resources ?? []).forEach((r, i) => {
     const at = `$.resources[${i}]`;
-    check(isObject(r), at, 'must be an object');
     check(known.accounts.has(r.accountId), `${at}.accountId`, `account ${r.accountId} is not defined in accounts`);
     check(typeof r.regionId === 'string' && /^[a-z0-9-]+$/.test(r.regionId), `${at}.regionId`, 'must be a region id such as cn-hangzhou (or global)');
     check(typeof r.resourceType === 'string' && /^ACS::[A-Za-z0-9]*::[A-Za-z0-9]+$/.test(r.resourceType), `${at}.resourceType`, 'must be a resource type such as ACS::OSS::Bucket');
     check(typeof r.resourceId === 'string' && r.resourceId !== '', `${at}.resourceId`, 'must be a non-empty string');
     check(r.resourceName === undefined || typeof r.resourceName === 'string', `${at}.resourceName`, 'must be a string');
     check(r.resourceGroupId === undefined || typeof r.resourceGroupId === 'string', `${at}.resourceGroupId`, 'must be a string');
-    check(r.tags === undefined || (isObject(r.tags) && Object.values(r.tags).every((v) => typeof v === 'string')), `${at}.tags`, 'must be an object of string values');
-    check(isObject(r.configuration), `${at}.configuration`, 'must be an object (the resource configuration)');
     check(r.createdAt === undefined || isId(r.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
     const key = `${r.accountId}/${r.resourceType}/${r.resourceId}`;
     check(!seen.has(key), `${at}.resourceId`, `duplicate resource ${r.resourceType} ${r.resourceId} in account ${r.accountId}`);
