@@ -43,11 +43,12 @@ export const scopeParams = {
   ExcludeTagsScope: p.jsonArray(),
 };
 
+/** TagsScope-style lists: [{TagKey, TagValue}] (also {Key, Value}, in either key case). */
 function tagPairs(raw: unknown[] | undefined, name: string): TagPair[] | undefined {
   if (!raw) return undefined;
   return raw.map((t) => {
-    const tagKey = field(t, 'TagKey');
-    const tagValue = field(t, 'TagValue') ?? '';
+    const tagKey = field(t, 'TagKey') ?? field(t, 'Key');
+    const tagValue = field(t, 'TagValue') ?? field(t, 'Value') ?? '';
     if (typeof tagKey !== 'string' || tagKey === '' || typeof tagValue !== 'string') throw Errors.invalidParameter(name);
     return { tagKey, tagValue };
   });
@@ -55,6 +56,7 @@ function tagPairs(raw: unknown[] | undefined, name: string): TagPair[] | undefin
 
 type ScopeInput = { [K in keyof typeof scopeParams]?: K extends 'TagsScope' | 'ExcludeTagsScope' ? unknown[] : string };
 
+/** The pack scope a request gives (fields it leaves out stay out, so Update keeps the old values). */
 export function readScope(q: ScopeInput): Scope {
   if (q.TagValueScope !== undefined && q.TagKeyScope === undefined) throw Errors.missingParameter('TagKeyScope');
   const s: Scope = {
@@ -333,22 +335,31 @@ export const listAggregateCompliancePacks = defineAction({
   },
   handler(ctx, q) {
     ownAggregator(ctx, q.AggregatorId);
-    const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
-    const { items, total } = ctx.store.packs.search(
-      { accountId: ctx.accountId, aggregatorId: q.AggregatorId, status: q.Status, now: ctx.now, riskLevel: checkRiskLevel(q.RiskLevel), tags: parseTags(q.Tag) },
-      pageSize,
-      offset,
-    );
-    return {
-      CompliancePacksResult: {
-        CompliancePacks: items.map((pack) => wirePackSummary(ctx, pack)),
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        TotalCount: total,
-      },
-    };
+    return listPacks(ctx, q.AggregatorId, q);
   },
 });
+
+/** The CompliancePacksResult page of List(Aggregate)CompliancePacks for an owner ('' = single account). */
+export function listPacks(
+  ctx: ActionContext,
+  aggregatorId: string,
+  q: { PageNumber?: number; PageSize?: number; Status?: 'ACTIVE' | 'CREATING'; RiskLevel?: number; Tag?: unknown[] },
+): Record<string, unknown> {
+  const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
+  const { items, total } = ctx.store.packs.search(
+    { accountId: ctx.accountId, aggregatorId, status: q.Status, now: ctx.now, riskLevel: checkRiskLevel(q.RiskLevel), tags: parseTags(q.Tag) },
+    pageSize,
+    offset,
+  );
+  return {
+    CompliancePacksResult: {
+      CompliancePacks: items.map((pack) => wirePackSummary(ctx, pack)),
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+      TotalCount: total,
+    },
+  };
+}
 
 export const updateAggregateCompliancePack = defineAction({
   name: 'UpdateAggregateCompliancePack',

@@ -8,11 +8,11 @@
 import { ApiError } from '../errors.js';
 import { p } from '../protocol/params.js';
 import {
-  attachRules, createPack, deletePacks, detachRules, PACK_STATUSES, packCreateParams, packUpdateParams, updatePack, wirePack, wirePackSummary,
+  attachRules, createPack, deletePacks, detachRules, listPacks, PACK_STATUSES, packCreateParams, packUpdateParams, updatePack, wirePack,
 } from './aggregate-compliance-packs.js';
 import { generateReport, wirePackReport } from './aggregate-pack-reports.js';
 import { defineAction } from './define.js';
-import { checkRiskLevel, ownPack, pageWindow, parseTags, TAG_RESOURCE_TYPES } from './shared.js';
+import { ownPack, TAG_RESOURCE_TYPES } from './shared.js';
 
 /** The owner id of single-account resources. */
 const SINGLE = '';
@@ -46,20 +46,7 @@ export const listCompliancePacks = defineAction({
     RiskLevel: p.integer(),
   },
   handler(ctx, q) {
-    const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
-    const { items, total } = ctx.store.packs.search(
-      { accountId: ctx.accountId, aggregatorId: SINGLE, status: q.Status, now: ctx.now, riskLevel: checkRiskLevel(q.RiskLevel), tags: parseTags(q.Tag) },
-      pageSize,
-      offset,
-    );
-    return {
-      CompliancePacksResult: {
-        CompliancePacks: items.map((pack) => wirePackSummary(ctx, pack)),
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        TotalCount: total,
-      },
-    };
+    return listPacks(ctx, SINGLE, q);
   },
 });
 

@@ -10,6 +10,7 @@ import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { Aggregator, ConfigRule, RuleScope, RuleState, TagPair } from '../store/index.js';
 import type { ActionContext } from './define.js';
+import { readScope } from './aggregate-compliance-packs.js';
 import { checkRiskLevel, field, hasTags, newId, ownAggregator, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES } from './shared.js';
 
 export const RULE_LIMITS = { rulesPerOwner: 500, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
@@ -152,16 +153,6 @@ function resourceTypes(list: string[]): string[] {
   return [...new Set(list)];
 }
 
-function tagPairs(raw: unknown[] | undefined, name: string): TagPair[] | undefined {
-  if (!raw) return undefined;
-  return raw.map((t) => {
-    const tagKey = field(t, 'TagKey') ?? field(t, 'Key');
-    const tagValue = field(t, 'TagValue') ?? field(t, 'Value') ?? '';
-    if (typeof tagKey !== 'string' || tagKey === '' || typeof tagValue !== 'string') throw Errors.invalidParameter(name);
-    return { tagKey, tagValue };
-  });
-}
-
 /** InputParameters values as strings; keys must be plain names (they become XML element names). */
 function inputParameters(raw: Record<string, unknown> | undefined): Record<string, string> | undefined {
   if (!raw) return undefined;
@@ -205,18 +196,8 @@ function managedParameters(ctx: ActionContext, identifier: string, given: Record
 
 /** The scope fields a request sets (undefined = not given, so Update keeps the old value). */
 function scopeChanges(q: RuleInput): Partial<RuleScope> {
-  if (q.TagValueScope !== undefined && q.TagKeyScope === undefined) throw Errors.missingParameter('TagKeyScope');
   const s: Partial<RuleScope> = {
-    regionIdsScope: q.RegionIdsScope,
-    excludeRegionIdsScope: q.ExcludeRegionIdsScope,
-    resourceGroupIdsScope: q.ResourceGroupIdsScope,
-    excludeResourceGroupIdsScope: q.ExcludeResourceGroupIdsScope,
-    resourceIdsScope: q.ResourceIdsScope,
-    excludeResourceIdsScope: q.ExcludeResourceIdsScope,
-    tagKeyScope: q.TagKeyScope,
-    tagValueScope: q.TagValueScope,
-    tagsScope: tagPairs(q.TagsScope, 'TagsScope'),
-    excludeTagsScope: tagPairs(q.ExcludeTagsScope, 'ExcludeTagsScope'),
+    ...readScope(q),
     resourceTypesScope: q.ResourceTypesScope === undefined ? undefined : resourceTypes(q.ResourceTypesScope),
     accountIdsScope: q.AccountIdsScope,
     excludeAccountIdsScope: q.ExcludeAccountIdsScope,
