@@ -73,7 +73,7 @@ function depth(v: unknown, d = 0): number {
  * Rebuilds `Name.1.Key=v` / `Name.Key=v` parameters into arrays and objects. Numeric segments are
  * 1-based array positions; gaps are dropped, keeping the order of the indexes.
  */
-export function unflatten(params: Params, name: string): unknown {
+export function unflatten(params: Params, name: string, bad: () => ApiError = () => Errors.invalidParameter(name)): unknown {
   const prefix = name + '.';
   const root: Record<string, unknown> = {};
   let found = false;
@@ -81,6 +81,8 @@ export function unflatten(params: Params, name: string): unknown {
     if (!key.startsWith(prefix)) continue;
     found = true;
     const path = key.slice(prefix.length).split('.');
+    // Deeper than any JSON value accepts: refuse before building (and recursing into) it.
+    if (path.length > MAX_JSON_DEPTH) throw bad();
     let node: Record<string, unknown> = root;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i];
@@ -127,7 +129,7 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
             } catch {
               throw bad();
             }
-          } else value = unflatten(params, name);
+          } else value = unflatten(params, name, bad);
           if (value === undefined) break;
           const isArray = Array.isArray(value);
           if (spec.shape === 'array' ? !isArray : isArray || value === null || typeof value !== 'object') throw bad();
@@ -148,7 +150,7 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
               value = arr.map(String);
             } else value = t === '' ? [] : t.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
           } else {
-            const flat = unflatten(params, name);
+            const flat = unflatten(params, name, bad);
             if (flat === undefined) break;
             if (!Array.isArray(flat) || !flat.every((x) => typeof x === 'string')) throw bad();
             value = flat;

@@ -29,8 +29,14 @@ export const HOST_ID = 'config.cn-shanghai.aliyuncs.com';
 // XML 1.0 forbids most control characters even when escaped; strip them from reflected input.
 // eslint-disable-next-line no-control-regex
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-function xmlText(v: unknown): string {
-  return String(v).replace(XML_INVALID, '\uFFFD');
+/**
+ * Text for xmlbuilder2's txt(). It escapes < and >, but leaves an `&` that looks like the start of
+ * an entity (`&amp;`, `&foo;`, `&#0;`) as it is, so user input like `&foo;` would come out as an
+ * undefined entity (malformed XML) and `&amp;` would read back as `&`. Escaping every `&` first
+ * makes each one `&amp;`, which it then keeps.
+ */
+export function xmlText(v: unknown): string {
+  return String(v).replace(XML_INVALID, '\uFFFD').replace(/&/g, '&amp;');
 }
 
 function appendValue(parent: XMLBuilder, name: string, value: unknown): void {
