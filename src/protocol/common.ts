@@ -61,8 +61,8 @@ export function replyFormat(params: Params, headerStyle: boolean): { format: Rep
 
 /**
  * The reply format of a request that failed before the RPC route ran (body too large, bad content
- * type): the same rule as the route, read from the query string alone; XML for a query that does
- * not even parse, unless the request is header style.
+ * type, undecodable path): the same rule as the route, read from the query string. A query that
+ * does not parse gets what the route gives it too: JSON for header style, else XML.
  */
 export function formatOfRawRequest(url: string, headers: Headers): ReplyFormat {
   let params: Params;

@@ -49,8 +49,12 @@ export type ParamValues<S extends ParamSchema> = {
   [K in keyof S as S[K] extends { required: true } ? never : K]?: ValueOf<S[K]>;
 };
 
-const DEFAULT_MAX_LENGTH = 4096;
-const MAX_JSON_DEPTH = 12;
+/** Longest value of a string parameter without its own maxLength. */
+export const DEFAULT_MAX_LENGTH = 4096;
+/** Deepest nesting of a structured parameter (JSON string or flattened keys). */
+export const MAX_JSON_DEPTH = 12;
+/** Longest JSON-string value of a structured parameter (1000 aggregator members fit easily). */
+export const MAX_JSON_LENGTH = 262_144;
 
 export const p = {
   string: <O extends Omit<Extract<ParamSpec, { kind: 'string' }>, 'kind'>>(o?: O) => ({ kind: 'string' as const, ...(o as O) }),
@@ -124,6 +128,7 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
         case 'json': {
           if (raw !== undefined) {
             if (raw.trim() === '') break;
+            if (raw.length > MAX_JSON_LENGTH) throw bad();
             try {
               value = JSON.parse(raw);
             } catch {
@@ -138,6 +143,7 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
         }
         case 'list': {
           if (raw !== undefined) {
+            if (raw.length > MAX_JSON_LENGTH) throw bad();
             const t = raw.trim();
             if (t.startsWith('[')) {
               let arr: unknown;
