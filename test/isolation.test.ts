@@ -13,8 +13,13 @@
  * Until signatures land (issue 4) the AccessKeyId parameter alone selects the account (warn mode).
  */
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { Emulator } from '../src/app.js';
+import { defaultConfig, PACKAGE_ROOT, resolveConfig } from '../src/config.js';
+import { startEmulator } from '../src/index.js';
 import { call, DEMO, dumpStore, testApp } from './helpers.js';
 import { ACTION_NAMES, acceptsOf, checkRpcAnswer, goodValue } from './fuzz/harness.js';
 
@@ -183,4 +188,20 @@ t.test('report links: another account cannot get one, and a link cannot be bent 
   const foreign = await call(em, 'GetAggregateCompliancePackReport', { AccessKeyId: alice.key, AggregatorId: management.aggregatorId, CompliancePackId: management.compliancePackId });
   t.equal(foreign.status, 400, 'Alice cannot read the management report state');
   t.notMatch(foreign.body, /CompliancePackReports\//, 'nor its link');
+});
+
+t.test('safe defaults: loopback only, unless the container image says otherwise', async (t) => {
+  t.equal(defaultConfig().host, '127.0.0.1', 'the default host is 127.0.0.1');
+  t.equal(resolveConfig({}).host, '127.0.0.1', 'with no environment');
+  t.equal(resolveConfig({ CONFIG_EMULATOR_HOST: '0.0.0.0' }).host, '0.0.0.0', 'CONFIG_EMULATOR_HOST opts in to all interfaces');
+  const dockerfile = readFileSync(path.join(PACKAGE_ROOT, 'Dockerfile'), 'utf8');
+  t.match(dockerfile, /CONFIG_EMULATOR_HOST=0\.0\.0\.0/, 'only the container image binds 0.0.0.0');
+  const running = await startEmulator({ fixtures: 'none', logLevel: 'silent' });
+  t.teardown(() => running.close());
+  t.equal((running.emulator.app.server.address() as AddressInfo).address, '127.0.0.1', 'startEmulator() listens on 127.0.0.1');
+  // Issue 6 adds the admin token for /_emulator routes; once it exists, health and ready stay open.
+  const health = await fetch(`${running.url}/_emulator/health`);
+  t.equal(health.status, 200, 'health is always open');
+  const ready = await fetch(`${running.url}/_emulator/ready`);
+  t.equal(ready.status, 200, 'ready is always open');
 });
