@@ -5,6 +5,8 @@
  * request never changes the store.
  */
 import fc from 'fast-check';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import t from 'tap';
 import { COMMON_PARAMS } from '../src/protocol/common.js';
 import { testApp } from './helpers.js';
@@ -85,4 +87,40 @@ t.test('stored input is escaped: names and descriptions read back intact in JSON
       if ((agg.Description ?? '') !== fix(description)) throw new Error(`${format} description ${JSON.stringify(agg.Description)} !== ${JSON.stringify(fix(description))}`);
     }
   }, Math.min(FUZZ_RUNS, 45));
+});
+
+t.test('raw HTTP garbage over a real socket: the server answers or closes, and keeps serving', async (t) => {
+  const em = await testApp(t);
+  await em.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = em.app.server.address() as AddressInfo;
+  const send = (bytes: Buffer) =>
+    new Promise<string>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1');
+      let data = '';
+      sock.setEncoding('latin1');
+      sock.on('data', (c) => (data += c));
+      sock.on('error', () => resolve(data));
+      sock.on('close', () => resolve(data));
+      sock.end(bytes);
+    });
+  const line = fc.oneof(
+    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+    fc
+      .record({
+        method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'BREW', 'G\u0000T', ''),
+        path: fc.oneof(fc.constantFrom('/', '/?Action=ListAggregators&MaxResults=10', '*', '//', '/..', '/%zz', '/CompliancePackReports/%00', 'http://x/'), fc.string({ maxLength: 30 })),
+        version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/9', 'FOO', ''),
+        headers: fc.array(fc.constantFrom('Host: x', 'Content-Length: 5', 'Content-Length: -1', 'Content-Length: 99999999999', 'Transfer-Encoding: chunked', 'Transfer-Encoding: gzip, chunked',
+          'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 3\r\nContent-Length: 4', 'x-acs-action: ListAggregators', 'Expect: 100-continue', 'Connection: close', ': novalue', 'Bad Header'), { maxLength: 5 }),
+        body: fc.constantFrom('', 'Action=ListAggregators', 'zz\r\nabc\r\n0\r\n\r\n', '5\r\nAction\r\n0\r\n\r\n', '\u0000\u0001\u0002'),
+      })
+      .map((r) => Buffer.from(`${r.method} ${r.path} ${r.version}\r\n${r.headers.join('\r\n')}${r.headers.length ? '\r\n' : ''}\r\n${r.body}`, 'latin1')),
+  );
+  await runProperty(t, line, async (bytes) => {
+    const answer = await send(bytes);
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1];
+    if (status !== undefined && Number(status) >= 500 && status !== '501' && status !== '503') throw new Error(`HTTP ${status} for ${JSON.stringify(bytes.toString('latin1')).slice(0, 300)}: ${answer.slice(0, 300)}`);
+    const health = await fetch(`http://127.0.0.1:${port}/_emulator/health`);
+    if (health.status !== 200) throw new Error('the server stopped serving');
+  }, Math.max(20, Math.round(FUZZ_RUNS / 3)));
 });
