@@ -24,6 +24,15 @@ t.test('random requests over every registered action keep every invariant', asyn
   t.comment(statsLine());
 });
 
+t.test('random requests with strict authentication keep every invariant', async (t) => {
+  const em = await testApp(t, { config: { auth: 'strict' } });
+  const watch = new StoreWatch(em);
+  await runProperty(t, rpcRequest, async (req) => {
+    await sendChecked(em, watch, req);
+  }, Math.max(20, Math.round(FUZZ_RUNS / 2)));
+  t.comment(statsLine());
+});
+
 t.test('near-valid requests (one or two mutations) reach the handlers and keep every invariant', async (t) => {
   const em = await testApp(t);
   const watch = new StoreWatch(em);

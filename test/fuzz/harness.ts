@@ -310,6 +310,22 @@ const CONTENT_TYPES = [
   'application/json', 'text/plain', 'application/xml', 'multipart/form-data; boundary=xyz', 'application/octet-stream', 'a/b/c;;=', ';', '',
 ];
 
+/** ACS3 Authorization headers, well-formed to broken (signature verification lands with issue 4). */
+const authorization: fc.Arbitrary<string> = fc
+  .record({
+    scheme: fc.constantFrom('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3', 'ACS3-', 'acs3-hmac-sha256', 'Bearer', 'ACS'),
+    credential: fc.constantFrom(KEYS.default, KEYS.alice, '', 'LTAI-unknown', 'a,b', '=', '\\'),
+    signedHeaders: fc.constantFrom('host;x-acs-action;x-acs-date', '', ';;;', 'host', 'x-acs-'.repeat(50), 'HOST;X-ACS-DATE'),
+    signature: fc.constantFrom('', '0'.repeat(64), 'zz', 'f'.repeat(10_000)),
+    order: fc.boolean(),
+    sep: fc.constantFrom(',', ', ', ' ,', ',,', ' '),
+  })
+  .map((a) => {
+    const parts = [`Credential=${a.credential}`, `SignedHeaders=${a.signedHeaders}`, `Signature=${a.signature}`];
+    if (a.order) parts.reverse();
+    return rawAscii(`${a.scheme} ${parts.join(a.sep)}`);
+  });
+
 const actionName = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...ACTION_NAMES) },
   { weight: 1, arbitrary: fc.constantFrom(...(UNEMULATED.length ? UNEMULATED : ['ListDiscoveredResources'])) },
@@ -324,7 +340,7 @@ function keyFor(action: string): fc.Arbitrary<string> {
     { weight: 10, arbitrary: ownArb },
     { weight: 3, arbitrary: fc.tuple(ownArb, fc.constantFrom('.1', '.1.Key', '.2.Value', '.0', '.10000', '.1.ManagedRuleIdentifier', '.1.ConfigRuleParameters.1.ParameterName', '.__proto__.x', '.constructor.prototype', '..', '.')).map(([k, s]) => k + s) },
     { weight: 1, arbitrary: fc.tuple(ownArb, fc.constantFrom(2, 13, 100, 30_000)).map(([k, n]) => k + '.1'.repeat(n)) },
-    { weight: 2, arbitrary: fc.constantFrom('Format', 'Version', 'RegionId', 'AccessKeyId', 'Action', 'SignatureNonce', 'Timestamp', 'Signature') },
+    { weight: 2, arbitrary: fc.constantFrom('Format', 'Version', 'RegionId', 'AccessKeyId', 'Action', 'SignatureNonce', 'Timestamp', 'TimeStamp', 'Signature', 'SignatureMethod', 'SignatureVersion', 'SecurityToken', 'SignatureType') },
     { weight: 2, arbitrary: fc.oneof(anyString, fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf', 'Foo', '')) },
   );
 }
@@ -346,7 +362,11 @@ export const rpcRequest: fc.Arbitrary<FuzzRequest> = actionName.chain((action) =
       contentType: fc.constantFrom(...CONTENT_TYPES, 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'),
       bodyKind: fc.constantFrom('form', 'form', 'form', 'json', 'bytes', 'empty'),
       bytes: fc.uint8Array({ maxLength: 64 }),
-      extraHeaders: fc.dictionary(fc.constantFrom('x-acs-action', 'x-acs-version', 'accept', 'x-acs-date', 'authorization', 'x-acs-signature-nonce'), fc.string({ maxLength: 20 }).map(rawAscii), { maxKeys: 2 }),
+      extraHeaders: fc.dictionary(
+        fc.constantFrom('x-acs-action', 'x-acs-version', 'accept', 'x-acs-date', 'authorization', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'x-acs-security-token', 'x-acs-accesskey-id', 'host'),
+        fc.oneof(fc.string({ maxLength: 20 }).map(rawAscii), authorization),
+        { maxKeys: 3 },
+      ),
     })
     .map((r) => {
       const common: Pair[] = [];
