@@ -87,7 +87,8 @@ t.test('SIGKILL in the middle of a burst of writes loses nothing that was answer
   const db = path.join(dir, 'state.db');
   /** name -> id of every write answered 200, over all cycles. */
   const ackedAggregators = new Map<string, string>();
-  const ackedPacks = new Map<string, string>();
+  /** pack name -> [pack id, its aggregator]; each cycle fills a fresh aggregator (500 packs each at most). */
+  const ackedPacks = new Map<string, [string, string]>();
   let aggregatorId = '';
   let seq = 0;
   let lost = 0;
@@ -99,11 +100,11 @@ t.test('SIGKILL in the middle of a burst of writes loses nothing that was answer
   let server = await start(db);
   servers.push(server);
   for (let cycle = 0; cycle < CYCLES; cycle++) {
-    if (!aggregatorId) {
-      const res = await rpc(server.base, 'CreateAggregator', { AggregatorName: 'crash-base', AggregatorType: 'RD' });
-      t.equal(res.status, 200, 'base aggregator');
+    {
+      const res = await rpc(server.base, 'CreateAggregator', { AggregatorName: `crash-base-${cycle}`, AggregatorType: 'RD' });
+      t.equal(res.status, 200, `cycle ${cycle + 1}: the aggregator its packs go into`);
       aggregatorId = res.json.AggregatorId;
-      ackedAggregators.set('crash-base', aggregatorId);
+      ackedAggregators.set(`crash-base-${cycle}`, aggregatorId);
     }
     // The burst: aggregators while the account allows more (50), then compliance packs.
     let acks = 0;
@@ -111,7 +112,7 @@ t.test('SIGKILL in the middle of a burst of writes loses nothing that was answer
     const writeOne = async (): Promise<void> => {
       while (!killed) {
         const n = seq++;
-        const aggregator = n % 2 === 0 && ackedAggregators.size < 45;
+        const aggregator = n % 2 === 0 && ackedAggregators.size < 40;
         const name = aggregator ? `agg-${n}` : `pack-${n}`;
         try {
           const res = aggregator
@@ -126,7 +127,7 @@ t.test('SIGKILL in the middle of a burst of writes loses nothing that was answer
             throw new Error(`${name}: ${res.status} ${JSON.stringify(res.json)}`);
           }
           if (aggregator) ackedAggregators.set(name, res.json.AggregatorId);
-          else ackedPacks.set(name, res.json.CompliancePackId);
+          else ackedPacks.set(name, [res.json.CompliancePackId, aggregatorId]);
           if (++acks === ACKS_BEFORE_KILL) {
             killed = true;
             server.proc.kill('SIGKILL');
@@ -146,7 +147,7 @@ t.test('SIGKILL in the middle of a burst of writes loses nothing that was answer
     t.equal(raw.pragma('integrity_check', { simple: true }), 'ok', `cycle ${cycle + 1}: integrity_check ok`);
     t.equal((raw.pragma('foreign_key_check') as unknown[]).length, 0, `cycle ${cycle + 1}: no foreign key violations`);
     const ids = new Set((raw.prepare('SELECT aggregator_id AS id FROM aggregators UNION ALL SELECT compliance_pack_id FROM compliance_packs').all() as { id: string }[]).map((r) => r.id));
-    const missing = [...ackedAggregators.values(), ...ackedPacks.values()].filter((id) => !ids.has(id));
+    const missing = [...ackedAggregators.values(), ...[...ackedPacks.values()].map(([id]) => id)].filter((id) => !ids.has(id));
     t.same(missing, [], `cycle ${cycle + 1}: every acknowledged write is in the file (${ackedAggregators.size + ackedPacks.size})`);
     const orphans = raw.prepare(`SELECT COUNT(*) AS n FROM config_rules WHERE compliance_pack_id <> '' AND compliance_pack_id NOT IN (SELECT compliance_pack_id FROM compliance_packs)`).get() as { n: number };
     t.equal(orphans.n, 0, `cycle ${cycle + 1}: no orphan rules (no half-written pack)`);
@@ -158,9 +159,10 @@ t.test('SIGKILL in the middle of a burst of writes loses nothing that was answer
     server = await start(db);
     servers.push(server);
     const aggs = await listAggregators(server.base);
-    const packs = await listPacks(server.base, aggregatorId);
+    const packs = new Map<string, string>();
+    for (const agg of new Set([...ackedPacks.values()].map(([, a]) => a))) for (const [name, id] of await listPacks(server.base, agg)) packs.set(name, id);
     for (const [name, id] of ackedAggregators) if (aggs.get(name) !== id) t.fail(`aggregator ${name} (${id}) missing after restart`);
-    for (const [name, id] of ackedPacks) if (packs.get(name) !== id) t.fail(`pack ${name} (${id}) missing after restart`);
+    for (const [name, [id]] of ackedPacks) if (packs.get(name) !== id) t.fail(`pack ${name} (${id}) missing after restart`);
     t.pass(`cycle ${cycle + 1}: ${ackedAggregators.size} aggregators and ${ackedPacks.size} packs listed after restart`);
   }
   server.proc.kill('SIGTERM');
