@@ -33,7 +33,7 @@ export function fcParams(t: Test, runs = FUZZ_RUNS): { seed: number; numRuns: nu
     : process.env.FUZZ_RUNS
       ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
       : FIXED_SEED;
-  t.comment(`fast-check seed=${seed} runs=${runs} (replay: FUZZ_SEED=${seed} FUZZ_RUNS=${runs})`);
+  t.comment(`fast-check seed=${seed} runs=${runs} (replay: FUZZ_SEED=${seed} FUZZ_RUNS=${FUZZ_RUNS})`);
   return { seed, numRuns: runs, endOnFailure: true };
 }
 
