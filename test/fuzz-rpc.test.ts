@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import t from 'tap';
 import { COMMON_PARAMS } from '../src/protocol/common.js';
+import { successReply } from '../src/protocol/serialize.js';
 import { testApp } from './helpers.js';
 import {
-  ACTION_NAMES, anyString, child, FUZZ_RUNS, nearValidRequest, pct, rpcRequest, runProperty, sendChecked, statsLine, StoreWatch, type FuzzRequest,
+  ACTION_NAMES, anyString, checkRpcAnswer, child, FUZZ_RUNS, nearValidRequest, pct, rpcRequest, runProperty, sendChecked, statsLine, StoreWatch, type FuzzRequest,
 } from './fuzz/harness.js';
 
 t.test('random requests over every registered action keep every invariant', async (t) => {
@@ -132,4 +133,18 @@ t.test('raw HTTP garbage over a real socket: the server answers or closes, and k
     const health = await fetch(`http://127.0.0.1:${port}/_emulator/health`);
     if (health.status !== 200) throw new Error('the server stopped serving');
   }, Math.max(20, Math.round(FUZZ_RUNS / 3)));
+});
+
+t.test('the serializer renders any result object well-formed, JSON and XML', async (t) => {
+  // Whatever a handler returns (keys a user chose, such as a rule's InputParameters, included).
+  const key = fc.oneof(fc.constantFrom('Name', 'a b', '1x', '<x>', 'xml:y', '', 'é', '-', '.a', 'a\u0000'), anyString.filter((k) => k.length < 40));
+  const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, anyString.filter((s) => s.length < 200), fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(key, tie('v'), { maxKeys: 4 })),
+  })).v;
+  await runProperty(t, fc.dictionary(key, value, { maxKeys: 6 }), async (result) => {
+    for (const format of ['JSON', 'XML'] as const) {
+      const r = successReply('GetAggregator', '6EC7AED1-172F-42AE-9C12-295BC2ADB751', result as Record<string, unknown>, format);
+      checkRpcAnswer({ status: r.status, contentType: r.contentType, body: r.body }, format);
+    }
+  });
 });

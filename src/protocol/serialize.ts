@@ -39,13 +39,24 @@ export function xmlText(v: unknown): string {
   return String(v).replace(XML_INVALID, '\uFFFD').replace(/&/g, '&amp;');
 }
 
+/**
+ * An element name for a result key. Keys are wire names, but some objects carry user-chosen keys
+ * (a rule's InputParameters); one that is not an XML name would make xmlbuilder2 throw (a 500), so
+ * its other characters become '_' and a leading non-letter gets a '_' in front.
+ */
+export function xmlName(key: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) return key;
+  const cleaned = key.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}
+
 function appendValue(parent: XMLBuilder, name: string, value: unknown): void {
   if (value === undefined || value === null) return;
   if (Array.isArray(value)) {
     for (const item of value) appendValue(parent, name, item);
     return;
   }
-  const el = parent.ele(name);
+  const el = parent.ele(xmlName(name));
   if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) appendValue(el, k, v);
   } else {
