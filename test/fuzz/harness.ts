@@ -136,6 +136,8 @@ function valueFor(name: string): fc.Arbitrary<string> {
   return fc.oneof(anyString, jsonValue, int);
 }
 
+/** Keys a user may choose (rule parameter names) that are not XML names. */
+const oddKey = fc.constantFrom('a b', '1x', '<x>', 'é', '-', 'ok_name');
 const TEMPLATE_IDS = bundledCatalog().templateList().map((x) => x.CompliancePackTemplateId).slice(0, 3);
 const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,15}$/);
 
@@ -159,7 +161,9 @@ export function goodValue(param: string): fc.Arbitrary<string> {
     case 'AggregatorType':
       return fc.constantFrom('CUSTOM', 'RD');
     case 'ConfigRules':
-      return fc.constantFrom(...MANAGED.slice(0, 4)).map((m) => JSON.stringify([{ ManagedRuleIdentifier: m }]));
+      return fc
+        .tuple(fc.constantFrom(...MANAGED.slice(0, 4)), fc.option(fc.tuple(oddKey, fc.string({ maxLength: 8 })), { nil: undefined }))
+        .map(([m, p]) => JSON.stringify([{ ManagedRuleIdentifier: m, ...(p ? { ConfigRuleParameters: [{ ParameterName: p[0], ParameterValue: p[1] }] } : {}) }]));
     case 'MaxResults':
     case 'PageSize':
       return fc.integer({ min: 1, max: 100 }).map(String);
@@ -195,8 +199,11 @@ export function goodValue(param: string): fc.Arbitrary<string> {
       return fc.constant('cn-shanghai');
     case 'Status':
       return fc.constant('ACTIVE');
-    case 'NextToken':
     case 'TemplateContent':
+      return fc.option(fc.tuple(fc.constantFrom(...MANAGED.slice(0, 4)), oddKey), { nil: undefined, freq: 2 }).map((v) =>
+        v ? JSON.stringify({ configRuleTemplates: [{ source: { identifier: v[0] }, inputParameters: { [v[1]]: 'x' } }] }) : '',
+      );
+    case 'NextToken':
       return fc.constant('');
     default:
       return /Name$/.test(param) ? name : fc.string({ maxLength: 12 });
