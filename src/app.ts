@@ -8,7 +8,7 @@
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
 import { loadAccessKeys, parseAccessKeys } from './auth/keys.js';
@@ -19,10 +19,11 @@ import type { FixtureDoc } from './control/state.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
+import { formatOfRawRequest } from './protocol/common.js';
 import { FormBody } from './protocol/form.js';
 import { errorReply } from './protocol/serialize.js';
 import { emulatorRoutes } from './routes/emulator.js';
-import { ossRoutes } from './routes/oss.js';
+import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
 import { rpcRoutes } from './routes/rpc.js';
 import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
 import { Store } from './store/index.js';
@@ -100,6 +101,14 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // A URL the router cannot decode (bad percent-encoding in the path) still gets an API- or
+    // OSS-shaped error rather than fastify's own JSON.
+    frameworkErrors: (_err, req, res) => {
+      const reply = res as unknown as FastifyReply;
+      if (isReportPath(req.url)) return sendInvalidUri(reply, req.method, services.ids.hex(24).toUpperCase());
+      const r = errorReply(Errors.malformedParameters(), services.ids.uuid(), formatOfRawRequest(req.url, req.headers));
+      return reply.code(r.status).type(r.contentType).send(r.body);
+    },
   });
   const control = createControlPlane(config, clock, fixtureDocs);
   const emulator: Emulator = { app, services, state, control };
@@ -127,8 +136,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
       req.log.error({ err }, 'unhandled error');
       apiError = Errors.internalError();
     }
-    const wantsJson = /format=json/i.test(req.url) || req.headers['x-acs-action'] !== undefined;
-    const r = errorReply(apiError, requestId, wantsJson ? 'JSON' : 'XML');
+    const r = errorReply(apiError, requestId, formatOfRawRequest(req.url, req.headers));
     return reply.code(r.status).type(r.contentType).send(r.body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -40,6 +40,7 @@ export const Errors = {
   throttlingUser: e('Throttling.User', 400, 'Request was denied due to user flow control.'),
   throttlingApi: e('Throttling.Api', 400, 'Request was denied due to api flow control.'),
   bodyTooLarge: e('RequestBodyTooLarge', 413, 'The request body is larger than the emulator accepts.'),
+  tooManyParameters: (max: number) => new ApiError('TooManyParameters', `The request has more than ${max} parameters in its query string or form body.`, 400),
 
   // --- authentication (protocol.md §6) -------------------------------------------------------
   accessKeyNotFound: e('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.'),

@@ -8,7 +8,7 @@
  * - Without Format a classic request gets XML, the real service's default.
  */
 import { Errors } from '../errors.js';
-import type { Params } from './form.js';
+import { parseForm, rawQuery, type Params } from './form.js';
 import type { ReplyFormat } from './serialize.js';
 
 export const API_VERSION = '2020-09-07';
@@ -57,4 +57,19 @@ export function replyFormat(params: Params, headerStyle: boolean): { format: Rep
   const upper = raw.toUpperCase();
   if (upper === 'JSON' || upper === 'XML') return { format: upper };
   return { format: fallback, error: Errors.invalidFormat() };
+}
+
+/**
+ * The reply format of a request that failed before the RPC route ran (body too large, bad content
+ * type, undecodable path): the same rule as the route, read from the query string. A query that
+ * does not parse gets what the route gives it too: JSON for header style, else XML.
+ */
+export function formatOfRawRequest(url: string, headers: Headers): ReplyFormat {
+  let params: Params;
+  try {
+    params = parseForm(rawQuery(url));
+  } catch {
+    return header(headers, 'x-acs-action') !== undefined ? 'JSON' : 'XML';
+  }
+  return replyFormat(params, readCommon(params, headers).headerStyle).format;
 }

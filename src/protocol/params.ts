@@ -49,8 +49,12 @@ export type ParamValues<S extends ParamSchema> = {
   [K in keyof S as S[K] extends { required: true } ? never : K]?: ValueOf<S[K]>;
 };
 
-const DEFAULT_MAX_LENGTH = 4096;
-const MAX_JSON_DEPTH = 12;
+/** Longest value of a string parameter without its own maxLength. */
+export const DEFAULT_MAX_LENGTH = 4096;
+/** Deepest nesting of a structured parameter (JSON string or flattened keys). */
+export const MAX_JSON_DEPTH = 12;
+/** Longest JSON-string value of a structured parameter (1000 aggregator members fit easily). */
+export const MAX_JSON_LENGTH = 262_144;
 
 export const p = {
   string: <O extends Omit<Extract<ParamSpec, { kind: 'string' }>, 'kind'>>(o?: O) => ({ kind: 'string' as const, ...(o as O) }),
@@ -73,7 +77,7 @@ function depth(v: unknown, d = 0): number {
  * Rebuilds `Name.1.Key=v` / `Name.Key=v` parameters into arrays and objects. Numeric segments are
  * 1-based array positions; gaps are dropped, keeping the order of the indexes.
  */
-export function unflatten(params: Params, name: string): unknown {
+export function unflatten(params: Params, name: string, bad: () => ApiError = () => Errors.invalidParameter(name)): unknown {
   const prefix = name + '.';
   const root: Record<string, unknown> = {};
   let found = false;
@@ -81,6 +85,8 @@ export function unflatten(params: Params, name: string): unknown {
     if (!key.startsWith(prefix)) continue;
     found = true;
     const path = key.slice(prefix.length).split('.');
+    // Deeper than any JSON value accepts: refuse before building (and recursing into) it.
+    if (path.length > MAX_JSON_DEPTH) throw bad();
     let node: Record<string, unknown> = root;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i];
@@ -122,12 +128,13 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
         case 'json': {
           if (raw !== undefined) {
             if (raw.trim() === '') break;
+            if (raw.length > MAX_JSON_LENGTH) throw bad();
             try {
               value = JSON.parse(raw);
             } catch {
               throw bad();
             }
-          } else value = unflatten(params, name);
+          } else value = unflatten(params, name, bad);
           if (value === undefined) break;
           const isArray = Array.isArray(value);
           if (spec.shape === 'array' ? !isArray : isArray || value === null || typeof value !== 'object') throw bad();
@@ -136,6 +143,7 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
         }
         case 'list': {
           if (raw !== undefined) {
+            if (raw.length > MAX_JSON_LENGTH) throw bad();
             const t = raw.trim();
             if (t.startsWith('[')) {
               let arr: unknown;
@@ -148,7 +156,7 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
               value = arr.map(String);
             } else value = t === '' ? [] : t.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
           } else {
-            const flat = unflatten(params, name);
+            const flat = unflatten(params, name, bad);
             if (flat === undefined) break;
             if (!Array.isArray(flat) || !flat.every((x) => typeof x === 'string')) throw bad();
             value = flat;

@@ -29,8 +29,25 @@ export const HOST_ID = 'config.cn-shanghai.aliyuncs.com';
 // XML 1.0 forbids most control characters even when escaped; strip them from reflected input.
 // eslint-disable-next-line no-control-regex
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-function xmlText(v: unknown): string {
-  return String(v).replace(XML_INVALID, '\uFFFD');
+/**
+ * Text for xmlbuilder2's txt(). It escapes < and >, but leaves an `&` that looks like the start of
+ * an entity (`&amp;`, `&foo;`, `&#0;`) as it is, so user input like `&foo;` would come out as an
+ * undefined entity (malformed XML) and `&amp;` would read back as `&`. Escaping every `&` first
+ * makes each one `&amp;`, which it then keeps.
+ */
+export function xmlText(v: unknown): string {
+  return String(v).replace(XML_INVALID, '\uFFFD').replace(/&/g, '&amp;');
+}
+
+/**
+ * An element name for a result key. Keys are wire names, but some objects carry user-chosen keys
+ * (a rule's InputParameters); one that is not an XML name would make xmlbuilder2 throw (a 500), so
+ * its other characters become '_' and a leading non-letter gets a '_' in front.
+ */
+export function xmlName(key: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) return key;
+  const cleaned = key.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
 
 function appendValue(parent: XMLBuilder, name: string, value: unknown): void {
@@ -39,7 +56,7 @@ function appendValue(parent: XMLBuilder, name: string, value: unknown): void {
     for (const item of value) appendValue(parent, name, item);
     return;
   }
-  const el = parent.ele(name);
+  const el = parent.ele(xmlName(name));
   if (typeof value === 'object') {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) appendValue(el, k, v);
   } else {

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { create } from 'xmlbuilder2';
 import type { Services } from '../actions/define.js';
 import { parseForm, rawQuery } from '../protocol/form.js';
+import { xmlText } from '../protocol/serialize.js';
 import { OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, REPORT_BUCKET, ossSignature, signatureMatches, stringToSign } from '../reports/links.js';
 import { ensureReportFile } from '../reports/service.js';
 
@@ -24,17 +25,29 @@ interface OssError {
 }
 
 function ossErrorBody(e: OssError, requestId: string): string {
+  // Extra fields reflect the request (key, signature): xmlText keeps them well-formed.
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('Error');
   root.ele('Code').txt(e.code);
   root.ele('Message').txt(e.message);
   root.ele('RequestId').txt(requestId);
   root.ele('HostId').txt(OSS_HOST);
-  for (const [k, v] of Object.entries(e.extra ?? {})) root.ele(k).txt(v);
+  for (const [k, v] of Object.entries(e.extra ?? {})) root.ele(k).txt(xmlText(v));
   if (e.ec) {
     root.ele('EC').txt(e.ec);
     root.ele('RecommendDoc').txt(`https://api.aliyun.com/troubleshoot?q=${e.ec}`);
   }
   return root.end({ prettyPrint: true });
+}
+
+/** Whether a URL is a report download (so its errors are OSS-shaped). */
+export function isReportPath(url: string): boolean {
+  return REPORT_PREFIXES.some((p) => url.startsWith(`/${p}/`));
+}
+
+/** The OSS answer to a URL the router could not even decode (fastify's FST_ERR_BAD_URL). */
+export function sendInvalidUri(reply: FastifyReply, method: string, requestId: string): FastifyReply {
+  reply.code(400).header('x-oss-request-id', requestId).type('application/xml');
+  return reply.send(method === 'HEAD' ? undefined : ossErrorBody({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' }, requestId));
 }
 
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex').toUpperCase().match(/../g)?.join(' ') ?? '';
