@@ -43,6 +43,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'boolean', default: false },
     'startup-runs': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
+    'scale-sizes': { type: 'string', default: '100,10000,100000' },
   },
 });
 const DURATION = Math.min(120, Math.max(1, Number(opt.duration)));
@@ -140,10 +141,10 @@ async function startupSection(tmp: string) {
   return out;
 }
 
-const SCALE_SIZES = [100, 10_000, 100_000];
+const SCALE_SIZES = opt['scale-sizes'].split(',').map(Number).filter((n) => n >= 100 && n <= 1_000_000);
 
 async function scalingSection(tmp: string) {
-  log('- scaling: p50 of Get and List over 100 / 10 000 / 100 000 packs (100 in the listed aggregator)');
+  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator)`);
   const rows: { packs: number; getP50Ms: number; listP50Ms: number; getRps: number; listRps: number }[] = [];
   const plans: Record<string, string[]> = {};
   for (const n of SCALE_SIZES) {
