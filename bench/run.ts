@@ -21,7 +21,7 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import { get, hasTaskset, pinSelf, rssOf, startServer, stopServer, type Started } from './lib/proc.js';
 import { summarizeProfile, type ProfileSummary } from './lib/profile.js';
 import { explain, seedAggregators, seedPacks, TARGET_AGGREGATOR, TARGET_PACK } from './lib/seed.js';
-import { bare, createScenario, getJson, getQuery, getV3Strict, getXml, list10k, listQuery, type Scenario } from './scenarios.js';
+import { bare, createScenario, getJson, getJsonQuiet, getQuery, getV3Strict, getXml, list10k, listQuery, type Scenario } from './scenarios.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Repo root, from bench/ (tsx) or dist/bench/ (compiled). */
@@ -96,10 +96,10 @@ async function measure(s: Scenario, extra: string[] = []): Promise<ScenarioResul
     await preflight(s, srv);
     const runs: LoadResult[] = [];
     for (const c of CONNECTIONS) {
-      const shape = s.request(srv.port);
+      const shape = s.request(srv.port, true);
       if (WARMUP > 0) await runLoad({ port: srv.port, connections: c, durationSec: WARMUP, ...shape });
       const r = await runLoad({ port: srv.port, pid: srv.child.pid, connections: c, durationSec: DURATION, ...shape });
-      log(`    ${String(c).padStart(3)} conns: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuUsPerReq} µs/req${r.non2xx || r.errors ? `, non2xx ${r.non2xx}, errors ${r.errors}` : ''}`);
+      log(`    ${String(c).padStart(3)} conns: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuUsPerReq} µs/req, load generator CPU ${r.generatorCpuUsPerReq} µs/req${r.non2xx || r.errors ? `, non2xx ${r.non2xx}, errors ${r.errors}` : ''}`);
       runs.push(r);
     }
     return { name: s.name, title: s.title, runs, rssAfterBytes: rssOf(srv.child.pid) };
@@ -270,12 +270,13 @@ function table(bareRuns: LoadResult[][], results: ScenarioResult[]) {
       rows.push({
         scenario: s.name, connections: r.connections, rps: Math.round(r.rps), p50Ms: r.p50Ms, p99Ms: r.p99Ms,
         rpsRatio: round(r.rps / b.rps), p99Ratio: round(r.p99Ms / b.p99),
-        cpuUsPerReq: r.serverCpuUsPerReq, cpuRatio: round(r.serverCpuUsPerReq / b.cpu), non2xx: r.non2xx + r.errors,
+        cpuUsPerReq: r.serverCpuUsPerReq, cpuRatio: round(r.serverCpuUsPerReq / b.cpu), generatorCpuUsPerReq: r.generatorCpuUsPerReq,
+        non2xx: r.non2xx + r.errors,
       });
     }
   }
-  const head = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'x bare req/s', 'x bare p99', 'CPU µs/req', 'x bare CPU', 'non-2xx'];
-  const lines = rows.map((r) => [r.scenario, r.connections, r.rps, r.p50Ms, r.p99Ms, r.rpsRatio, r.p99Ratio, r.cpuUsPerReq, r.cpuRatio, r.non2xx].map(String));
+  const head = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'x bare req/s', 'x bare p99', 'server CPU µs/req', 'x bare CPU', 'loadgen CPU µs/req', 'non-2xx'];
+  const lines = rows.map((r) => [r.scenario, r.connections, r.rps, r.p50Ms, r.p99Ms, r.rpsRatio, r.p99Ratio, r.cpuUsPerReq, r.cpuRatio, r.generatorCpuUsPerReq, r.non2xx].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const text = [fmt(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
@@ -320,6 +321,7 @@ async function main(): Promise<void> {
     bareRuns.push(bareFirst.runs);
     results.push({ ...bareFirst, name: 'bare' });
     if (want('get-json')) results.push(await measure(getJson));
+    if (want('get-json-quiet')) results.push(await measure(getJsonQuiet));
     if (want('get-xml')) results.push(await measure(getXml));
     if (want('get-v3-strict')) results.push(await measure(getV3Strict));
     if (want('list-10k')) {

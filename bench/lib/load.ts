@@ -58,6 +58,8 @@ export interface LoadResult {
   meanMs: number;
   /** Server CPU time (user + system) per 2xx answer, in µs: robust to a noisy machine. */
   serverCpuUsPerReq: number;
+  /** This process's (the load generator's) CPU time per 2xx answer, in µs. */
+  generatorCpuUsPerReq: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -88,10 +90,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     }
   });
   const cpu0 = cpuMsOf(spec.pid);
+  const gen0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await inst;
   const elapsed = (performance.now() - t0) / 1000;
   const cpuMs = cpuMsOf(spec.pid) - cpu0;
+  const gen = process.cpuUsage(gen0);
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = v.count;
   return {
@@ -103,6 +107,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     p99Ms: hist.quantile(0.99),
     meanMs: hist.meanMs(),
     serverCpuUsPerReq: ok ? Math.round((cpuMs * 1000) / ok) : NaN,
+    generatorCpuUsPerReq: ok ? Math.round((gen.user + gen.system) / ok) : NaN,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
