@@ -184,12 +184,12 @@ function queryPlans(db: string): Record<string, string[]> {
     'packs.get': ['SELECT * FROM compliance_packs WHERE compliance_pack_id = ?', [TARGET_PACK]],
     'reports.latest': ['SELECT object_key FROM reports WHERE scope_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1', [TARGET_PACK]],
     'packs.search page': ['SELECT p.* FROM compliance_packs p WHERE p.account_id = @accountId AND p.aggregator_id = @aggregatorId ORDER BY p.seq LIMIT @limit OFFSET @offset', { accountId: acc, aggregatorId: TARGET_AGGREGATOR, limit: 10, offset: 0 }],
-    'packs.search count': ['SELECT COUNT(*) AS n FROM compliance_packs p WHERE p.account_id = @accountId AND p.aggregator_id = @aggregatorId', { accountId: acc, aggregatorId: TARGET_AGGREGATOR }],
+    'packs.count (List total, Create limit)': ['SELECT COALESCE((SELECT n FROM compliance_pack_counts WHERE account_id = ? AND aggregator_id = ?), 0)', [acc, TARGET_AGGREGATOR]],
+    'packs.search count (with a filter)': ['SELECT COUNT(*) AS n FROM compliance_packs p WHERE p.account_id = @accountId AND p.aggregator_id = @aggregatorId AND p.risk_level = @riskLevel', { accountId: acc, aggregatorId: TARGET_AGGREGATOR, riskLevel: 1 }],
     'tags.of': ['SELECT * FROM tags WHERE resource_id = ? ORDER BY rowid', [TARGET_PACK]],
     'accounts.accessKey': ['SELECT * FROM access_keys WHERE access_key_id = ?', ['LTAI5tEmulatorDefaultKey']],
     'accounts.get': ['SELECT * FROM accounts WHERE account_id = ?', [acc]],
     'packs.byName (create)': ['SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?', [acc, TARGET_AGGREGATOR, 'x']],
-    'packs.count (create)': ['SELECT COUNT(*) AS n FROM compliance_packs WHERE account_id = ? AND aggregator_id = ?', [acc, TARGET_AGGREGATOR]],
   };
   const out: Record<string, string[]> = {};
   for (const [name, [sql, params]] of Object.entries(q)) out[name] = explain(db, sql, params);
