@@ -6,6 +6,8 @@
  *   npm run bench -- --duration 3 --only get-json,bare
  *   npm run bench -- --soak                memory over a 60 s run (default 10 s)
  *   npm run bench -- --profile             also run get-json under node --cpu-prof and summarise it
+ *   npm run bench -- --compare ../other    also run get-json and get-xml against another checkout's
+ *                                          build (<dir>/dist/src/main.js), e.g. before a change
  *
  * The servers run as child processes pinned to core 0 (taskset); this process, the load generator
  * (autocannon), pins itself to core 1. Results: a table on stdout and bench/results/<stamp>.json
@@ -44,6 +46,7 @@ const { values: opt } = parseArgs({
     'startup-runs': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
     'scale-sizes': { type: 'string', default: '100,10000,100000' },
+    compare: { type: 'string' },
   },
 });
 const DURATION = Math.min(120, Math.max(1, Number(opt.duration)));
@@ -68,11 +71,11 @@ function emulatorArgs(extra: string[]) {
   return (port: number) => ['--host', '127.0.0.1', '--port', String(port), ...extra];
 }
 
-async function startFor(s: Scenario, extra: string[] = [], nodeArgs: string[] = [], probe?: string): Promise<Started> {
+async function startFor(s: Scenario, extra: string[] = [], nodeArgs: string[] = [], probe?: string, main = MAIN): Promise<Started> {
   if (s.server.kind === 'bare') {
     return startServer({ script: BARE, cpu: serverCpu, args: (port) => ['--port', String(port), ...(cannedBody ? ['--body', cannedBody] : [])], probe: '/', nodeArgs });
   }
-  return startServer({ script: MAIN, cpu: serverCpu, args: emulatorArgs([...s.server.args, ...extra]), probe: probe ?? '/_emulator/ready', nodeArgs, cwd: ROOT });
+  return startServer({ script: main, cpu: serverCpu, args: emulatorArgs([...s.server.args, ...extra]), probe: probe ?? '/_emulator/ready', nodeArgs, cwd: path.resolve(main, '..', '..', '..') });
 }
 
 async function preflight(s: Scenario, srv: Started): Promise<void> {
@@ -89,9 +92,9 @@ async function preflight(s: Scenario, srv: Started): Promise<void> {
 
 interface ScenarioResult { name: string; title: string; runs: LoadResult[]; rssAfterBytes: number }
 
-async function measure(s: Scenario, extra: string[] = []): Promise<ScenarioResult> {
-  log(`- ${s.name}: ${s.title}`);
-  const srv = await startFor(s, extra);
+async function measure(s: Scenario, extra: string[] = [], main = MAIN): Promise<ScenarioResult> {
+  log(`- ${s.name}: ${s.title}${main === MAIN ? '' : ` [${main}]`}`);
+  const srv = await startFor(s, extra, [], undefined, main);
   try {
     await preflight(s, srv);
     const runs: LoadResult[] = [];
@@ -288,7 +291,7 @@ function targets(rows: ReturnType<typeof table>['rows'], extra: { startup?: Awai
   const at = (name: string) => rows.filter((r) => r.scenario === name);
   for (const r of at('get-json')) out.push({ measure: `Get JSON req/s, ${r.connections} conns`, target: '>= 0.6x bare', value: `${r.rpsRatio}x`, met: r.rpsRatio >= 0.6 });
   for (const r of at('get-v3-strict')) out.push({ measure: `signed strict req/s, ${r.connections} conns`, target: '>= 0.45x bare', value: `${r.rpsRatio}x`, met: r.rpsRatio >= 0.45 });
-  for (const r of rows.filter((x) => x.connections === 50 && x.scenario !== 'bare')) out.push({ measure: `p99 at 50 conns, ${r.scenario}`, target: '<= 2x bare', value: `${r.p99Ratio}x`, met: r.p99Ratio <= 2 });
+  for (const r of rows.filter((x) => x.connections === 50 && !x.scenario.startsWith('bare') && !x.scenario.endsWith('@compare'))) out.push({ measure: `p99 at 50 conns, ${r.scenario}`, target: '<= 2x bare', value: `${r.p99Ratio}x`, met: r.p99Ratio <= 2 });
   for (const r of at('create')) out.push({ measure: `writes, ${r.connections} conns`, target: '>= 2000 req/s', value: `${r.rps} req/s`, met: r.rps >= 2000 });
   if (extra.scaling) {
     out.push({ measure: 'Get p50 across 100 / 10k / 100k packs', target: '<= 1.3x', value: `${extra.scaling.getSpread}x`, met: extra.scaling.getSpread <= 1.3 });
@@ -334,6 +337,11 @@ async function main(): Promise<void> {
       const aggs = seedAggregators(db, 1000);
       results.push(await measure(createScenario(aggs), ['--db', db]));
     }
+    if (opt.compare) {
+      const other = path.resolve(opt.compare, 'dist', 'src', 'main.js');
+      if (!existsSync(other)) throw new Error(`--compare: ${other} is missing (build that checkout first)`);
+      for (const sc of [getJson, getXml]) results.push({ ...(await measure(sc, [], other)), name: `${sc.name}@compare` });
+    }
     if (results.length > 2) {
       const again = await measure(bare);
       bareRuns.push(again.runs);
@@ -351,7 +359,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, pinned: { server: serverCpu, loadGenerator: selfPinned ? LOAD_CPU : undefined } },
-      options: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, soakSec: SOAK_SECONDS },
+      options: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, soakSec: SOAK_SECONDS, compare: opt.compare ? path.resolve(opt.compare) : undefined },
       bareReference: 'mean of the bare runs of this run (first and last)',
       table: t.rows,
       targets: goals,
@@ -373,9 +381,11 @@ async function main(): Promise<void> {
       mkdirSync(RESULTS, { recursive: true });
       const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
       const json = `${JSON.stringify(report, null, 2)}\n`;
-      writeFileSync(path.join(RESULTS, `${stamp}.json`), json);
-      writeFileSync(path.join(RESULTS, 'latest.json'), json);
-      process.stdout.write(`results: bench/results/${stamp}.json (and latest.json)\n`);
+      // latest.json is the latest complete run; partial runs (--only) keep their own file only.
+      const partial = ONLY !== undefined;
+      writeFileSync(path.join(RESULTS, `${stamp}${partial ? '-partial' : ''}.json`), json);
+      if (!partial) writeFileSync(path.join(RESULTS, 'latest.json'), json);
+      process.stdout.write(`results: bench/results/${stamp}${partial ? '-partial.json' : '.json (and latest.json)'}\n`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
