@@ -108,10 +108,22 @@ export function successXml(action: string, requestId: string, result: Record<str
 /** The DOM-builder rendering of the same document (kept for checks and unusual names). */
 export const successXmlWithBuilder = builderXml;
 
+/**
+ * `JSON.stringify({ RequestId, ...result })` without copying the result into a new object: the
+ * RequestId member is written in front of the result's own serialization (same bytes).
+ */
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+export function successJson(requestId: string, result: Record<string, unknown>): string {
+  // Objects put integer-like keys first, so those (and a RequestId or toJSON member) take the copy.
+  let plain = !Object.prototype.hasOwnProperty.call(result, 'RequestId') && typeof (result as { toJSON?: unknown }).toJSON !== 'function';
+  for (const k in result) if (plain && INDEX_KEY.test(k) && Number(k) < 4294967295) plain = false;
+  if (!plain) return JSON.stringify({ RequestId: requestId, ...result });
+  const rest = JSON.stringify(result);
+  return rest === '{}' ? `{"RequestId":${JSON.stringify(requestId)}}` : `{"RequestId":${JSON.stringify(requestId)},${rest.slice(1)}`;
+}
+
 export function successReply(action: string, requestId: string, result: Record<string, unknown>, format: ReplyFormat): Reply {
-  if (format === 'JSON') {
-    return { status: 200, contentType: CONTENT_TYPE.JSON, body: JSON.stringify({ RequestId: requestId, ...result }) };
-  }
+  if (format === 'JSON') return { status: 200, contentType: CONTENT_TYPE.JSON, body: successJson(requestId, result) };
   return { status: 200, contentType: CONTENT_TYPE.XML, body: successXml(action, requestId, result) };
 }
 
