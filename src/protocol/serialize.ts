@@ -5,7 +5,7 @@
  * elements named after the field with no wrapper, an XML declaration, content type exactly
  * text/xml;charset=utf-8 (the V3 SDK only parses XML errors with that exact type).
  */
-import { create } from 'xmlbuilder2';
+import { create } from './xml-builder.js';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { ApiError } from '../errors.js';
 
@@ -68,11 +68,15 @@ const TEXT_SPECIAL = /[&<>]/;
 const NON_ENTITY_AMPERSAND = /&(?![A-Za-z]+;|#\d+;)/g;
 const NEEDS_BUILDER = Symbol('needs-builder');
 
-/** Text content as xmlbuilder2 writes it: invalid characters replaced, then & < > escaped. */
-function escapeText(v: unknown): string {
-  const s = xmlText(v);
+/** Markup escaping of a text node, as xmlbuilder2's txt() writes it. */
+function escapeMarkup(s: string): string {
   if (!TEXT_SPECIAL.test(s)) return s;
   return s.replace(NON_ENTITY_AMPERSAND, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text content of a value: invalid characters replaced, then & < > escaped. */
+function escapeText(v: unknown): string {
+  return escapeMarkup(xmlText(v));
 }
 
 function fastValue(name: string, value: unknown): string {
@@ -96,7 +100,7 @@ export function successXml(action: string, requestId: string, result: Record<str
   const root = `${action}Response`;
   if (!PLAIN_NAME.test(root)) return builderXml(action, requestId, result);
   try {
-    let inner = `<RequestId>${escapeText(requestId)}</RequestId>`;
+    let inner = `<RequestId>${escapeMarkup(requestId)}</RequestId>`;
     for (const k of Object.keys(result)) inner += fastValue(k, result[k]);
     return `${XML_DECLARATION}<${root}>${inner}</${root}>`;
   } catch (err) {
@@ -137,12 +141,25 @@ export function errorReply(err: ApiError, requestId: string, format: ReplyFormat
     const body = JSON.stringify({ RequestId: requestId, HostId: HOST_ID, Code: err.code, Message: err.message, Recommend: recommend });
     return { status: err.httpStatus, contentType: CONTENT_TYPE.JSON, body };
   }
+  return { status: err.httpStatus, contentType: CONTENT_TYPE.XML, body: errorXml(err, requestId, recommend) };
+}
+
+/** The error document, written directly (same bytes as errorXmlWithBuilder). */
+function errorXml(err: ApiError, requestId: string, recommend: string): string {
+  if (recommend.includes(']]>')) return errorXmlWithBuilder(err, requestId, recommend);
+  return (
+    `<?xml version='1.0' encoding='UTF-8'?><Error><RequestId>${escapeMarkup(requestId)}</RequestId><HostId>${HOST_ID}</HostId>` +
+    `<Code>${escapeText(err.code)}</Code><Message>${escapeText(err.message)}</Message><Recommend><![CDATA[${recommend}]]></Recommend></Error>`
+  );
+}
+
+/** The builder rendering of the error document: the reference for errorXml. */
+export function errorXmlWithBuilder(err: ApiError, requestId: string, recommend = recommendUrl(err.code, requestId)): string {
   const doc = create().ele('Error');
   doc.ele('RequestId').txt(requestId);
   doc.ele('HostId').txt(HOST_ID);
   doc.ele('Code').txt(xmlText(err.code));
   doc.ele('Message').txt(xmlText(err.message));
   doc.ele('Recommend').dat(recommend);
-  const body = `<?xml version='1.0' encoding='UTF-8'?>` + doc.end({ headless: true, prettyPrint: false });
-  return { status: err.httpStatus, contentType: CONTENT_TYPE.XML, body };
+  return `<?xml version='1.0' encoding='UTF-8'?>` + doc.end({ headless: true, prettyPrint: false });
 }

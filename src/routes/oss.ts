@@ -6,7 +6,7 @@
  * on disk, so no path can reach a file.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { create } from 'xmlbuilder2';
+import { create } from '../protocol/xml-builder.js';
 import type { Services } from '../actions/define.js';
 import { parseForm, rawQuery } from '../protocol/form.js';
 import { OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, REPORT_BUCKET, ossSignature, signatureMatches, stringToSign } from '../reports/links.js';
