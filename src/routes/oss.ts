@@ -6,7 +6,7 @@
  * on disk, so no path can reach a file.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { create } from 'xmlbuilder2';
+import { create } from '../protocol/xml-builder.js';
 import type { Services } from '../actions/define.js';
 import { parseForm, rawQuery } from '../protocol/form.js';
 import { xmlText } from '../protocol/serialize.js';

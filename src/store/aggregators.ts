@@ -29,6 +29,7 @@ interface MemberRow { account_id: number; account_name: string; account_type: st
 
 export class AggregatorsRepo {
   private readonly getStmt;
+  private readonly ownerStmt;
   private readonly byNameStmt;
   private readonly pageStmt;
   private readonly countStmt;
@@ -43,6 +44,7 @@ export class AggregatorsRepo {
 
   constructor(db: Db, private readonly changes?: ChangeSet) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
+    this.ownerStmt = db.prepare<[string], number>('SELECT account_id FROM aggregators WHERE aggregator_id = ?').pluck();
     this.byNameStmt = db.prepare<[number, string], Row>('SELECT * FROM aggregators WHERE account_id = ? AND name = ?');
     this.pageStmt = db.prepare<[number, number, number], Row>('SELECT * FROM aggregators WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.countStmt = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM aggregators WHERE account_id = ?');
@@ -71,6 +73,13 @@ export class AggregatorsRepo {
   get(aggregatorId: string): Aggregator | undefined {
     const r = this.getStmt.get(aggregatorId);
     return r && this.hydrate(r);
+  }
+  /**
+   * The owning account of an aggregator, without loading its members: what an ownership check
+   * on a read path needs (one indexed lookup instead of two queries).
+   */
+  ownerOf(aggregatorId: string): number | undefined {
+    return this.ownerStmt.get(aggregatorId);
   }
   byName(accountId: number, name: string): Aggregator | undefined {
     const r = this.byNameStmt.get(accountId, name);

@@ -143,4 +143,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX evaluation_results_by_rule ON evaluation_results(config_rule_id, compliance_type);
   CREATE INDEX evaluation_results_by_account ON evaluation_results(account_id, config_rule_id);
   `,
+  /* 4: pack counts per owner, kept by triggers, so List's TotalCount and Create's limit check
+        read one row instead of counting an owner's packs (issue 8: List cost grew with the
+        aggregator's size). */ `
+  CREATE TABLE compliance_pack_counts (
+    account_id      INTEGER NOT NULL,
+    aggregator_id   TEXT    NOT NULL,
+    n               INTEGER NOT NULL,
+    PRIMARY KEY (account_id, aggregator_id)
+  ) WITHOUT ROWID;
+  INSERT INTO compliance_pack_counts (account_id, aggregator_id, n)
+    SELECT account_id, aggregator_id, COUNT(*) FROM compliance_packs GROUP BY account_id, aggregator_id;
+  CREATE TRIGGER compliance_pack_counts_insert AFTER INSERT ON compliance_packs BEGIN
+    INSERT INTO compliance_pack_counts (account_id, aggregator_id, n) VALUES (NEW.account_id, NEW.aggregator_id, 1)
+      ON CONFLICT (account_id, aggregator_id) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER compliance_pack_counts_delete AFTER DELETE ON compliance_packs BEGIN
+    UPDATE compliance_pack_counts SET n = n - 1 WHERE account_id = OLD.account_id AND aggregator_id = OLD.aggregator_id;
+  END;
+  CREATE TRIGGER compliance_pack_counts_move AFTER UPDATE OF account_id, aggregator_id ON compliance_packs BEGIN
+    UPDATE compliance_pack_counts SET n = n - 1 WHERE account_id = OLD.account_id AND aggregator_id = OLD.aggregator_id;
+    INSERT INTO compliance_pack_counts (account_id, aggregator_id, n) VALUES (NEW.account_id, NEW.aggregator_id, 1)
+      ON CONFLICT (account_id, aggregator_id) DO UPDATE SET n = n + 1;
+  END;
+  `,
 ];

@@ -83,7 +83,10 @@ export class PacksRepo {
     this.pageStmt = db.prepare<[number, string, number, number], Row>(
       'SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? ORDER BY seq LIMIT ? OFFSET ?',
     );
-    this.countStmt = db.prepare<[number, string], { n: number }>('SELECT COUNT(*) AS n FROM compliance_packs WHERE account_id = ? AND aggregator_id = ?');
+    // Kept by triggers (migration 2): one row read instead of counting the owner's packs.
+    this.countStmt = db
+      .prepare<[number, string], number>('SELECT COALESCE((SELECT n FROM compliance_pack_counts WHERE account_id = ? AND aggregator_id = ?), 0)')
+      .pluck();
     this.insertStmt = db.prepare(
       `INSERT INTO compliance_packs (compliance_pack_id, account_id, aggregator_id, name, description, template_id, risk_level, scope_json, template_content, created_at, ready_at)
        VALUES (@compliancePackId, @accountId, @aggregatorId, @name, @description, @templateId, @riskLevel, @scopeJson, @templateContent, @createdAt, @readyAt)`,
@@ -105,7 +108,7 @@ export class PacksRepo {
     return r && toPack(r);
   }
   count(accountId: number, aggregatorId: string): number {
-    return this.countStmt.get(accountId, aggregatorId)!.n;
+    return this.countStmt.get(accountId, aggregatorId)!;
   }
   /** One page in creation order; `aggregatorId` '' lists single-account packs. */
   page(accountId: number, aggregatorId: string, limit: number, offset: number): CompliancePack[] {
@@ -144,7 +147,8 @@ export class PacksRepo {
       args[`k${i}`] = t.key;
       if (t.value !== '') args[`v${i}`] = t.value;
     });
-    const total = (stmts.count.get(args) as { n: number }).n;
+    const unfiltered = !f.status && f.riskLevel === undefined && tags.length === 0;
+    const total = unfiltered ? this.count(f.accountId, f.aggregatorId) : (stmts.count.get(args) as { n: number }).n;
     const items = (stmts.page.all({ ...args, limit, offset }) as Row[]).map(toPack);
     return { items, total };
   }
