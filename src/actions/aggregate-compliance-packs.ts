@@ -14,9 +14,7 @@ import type { CompliancePack, ConfigRule, Scope, TagPair } from '../store/index.
 import { defineAction, type ActionContext } from './define.js';
 import { commaList, writableAggregator } from './aggregators.js';
 import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
-import {
-  checkRiskLevel, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags,
-} from './shared.js';
+import { checkAggregator, checkRiskLevel, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
 
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
@@ -318,7 +316,7 @@ export const getAggregateCompliancePack = defineAction({
   name: 'GetAggregateCompliancePack',
   params: { AggregatorId: p.string({ required: true }), CompliancePackId: p.string({ required: true }), Tag: tagParam },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return { CompliancePack: wirePack(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId)) };
   },
 });
@@ -334,7 +332,7 @@ export const listAggregateCompliancePacks = defineAction({
     Tag: tagParam,
   },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return listPacks(ctx, q.AggregatorId, q);
   },
 });

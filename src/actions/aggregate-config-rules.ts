@@ -10,7 +10,7 @@ import {
   aggregateScopeParams, checkOwnerCapacity, copyRule, createRequired, createRule, filterRules, operateRules, ownRule, ruleIds, ruleParams,
   tagParam, updateRule, wireRuleDetail, wireRuleSummary, writableAggregator, listParams,
 } from './rule-shared.js';
-import { ownAggregator, pageWindow } from './shared.js';
+import { checkAggregator, ownAggregator, pageWindow } from './shared.js';
 
 export const createAggregateConfigRule = defineAction({
   name: 'CreateAggregateConfigRule',
@@ -35,7 +35,7 @@ export const getAggregateConfigRule = defineAction({
   name: 'GetAggregateConfigRule',
   params: { AggregatorId: p.string({ required: true }), ConfigRuleId: p.string({ required: true }), Tag: tagParam },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return { ConfigRule: wireRuleDetail(ctx, ownRule(ctx, q.AggregatorId, q.ConfigRuleId)) };
   },
 });
@@ -44,7 +44,7 @@ export const listAggregateConfigRules = defineAction({
   name: 'ListAggregateConfigRules',
   params: { AggregatorId: p.string({ required: true }), ...listParams },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
     const rules = filterRules(ctx, q.AggregatorId, q);
     return {

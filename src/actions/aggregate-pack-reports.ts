@@ -5,7 +5,7 @@ import { signedReportUrl } from '../reports/links.js';
 import { createPackReport, reportStatus } from '../reports/service.js';
 import type { CompliancePack } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { ownAggregator, ownPack } from './shared.js';
+import { checkAggregator, ownPack } from './shared.js';
 
 /** Generate for any pack: refuses while the previous report is still being built. */
 export function generateReport(ctx: ActionContext, pack: CompliancePack): void {
@@ -36,7 +36,7 @@ export const generateAggregateCompliancePackReport = defineAction({
     MultiFiles: p.boolean(),
   },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     const pack = ownPack(ctx, q.AggregatorId, q.CompliancePackId);
     generateReport(ctx, pack);
     return { CompliancePackId: pack.compliancePackId };
@@ -47,7 +47,7 @@ export const getAggregateCompliancePackReport = defineAction({
   name: 'GetAggregateCompliancePackReport',
   params: { AggregatorId: p.string({ required: true }), CompliancePackId: p.string({ required: true }) },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return { CompliancePackReport: wirePackReport(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId)) };
   },
 });

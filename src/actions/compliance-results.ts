@@ -14,7 +14,7 @@ import { accountCompliance, countTypes, packResources, packRules, summaryByRiskL
 import { p } from '../protocol/params.js';
 import { COMPLIANCE_TYPES, type CompliancePack, type ConfigRule, type EvaluationResultView } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { decodeNextToken, encodeNextToken, ownAggregator, ownPack } from './shared.js';
+import { checkAggregator, decodeNextToken, encodeNextToken, ownAggregator, ownPack } from './shared.js';
 
 const countFields = (c: Counts) => ({
   CompliantCount: c.compliant,
@@ -45,7 +45,7 @@ export const getAggregateConfigRuleComplianceByPack = defineAction({
   name: 'GetAggregateConfigRuleComplianceByPack',
   params: packParams,
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return { ConfigRuleComplianceResult: ruleComplianceResult(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId)) };
   },
 });
@@ -54,7 +54,7 @@ export const getAggregateResourceComplianceByPack = defineAction({
   name: 'GetAggregateResourceComplianceByPack',
   params: packParams,
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return { ResourceComplianceResult: resourceComplianceResult(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId)) };
   },
 });
@@ -154,7 +154,7 @@ export const listAggregateConfigRuleEvaluationResults = defineAction({
     ResourceTypes: p.string(),
   },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     if (q.CompliancePackId !== undefined && q.CompliancePackId !== '') ownPack(ctx, q.AggregatorId, q.CompliancePackId);
     const maxResults = q.MaxResults ?? 10;
     const filter = {
@@ -199,7 +199,7 @@ export const getAggregateConfigRuleSummaryByRiskLevel = defineAction({
   name: 'GetAggregateConfigRuleSummaryByRiskLevel',
   params: { AggregatorId: p.string({ required: true }) },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return wireSummaries(ctx, allRules(ctx, q.AggregatorId));
   },
 });
@@ -223,7 +223,7 @@ export const startAggregateConfigRuleEvaluation = defineAction({
     RevertEvaluation: p.boolean(),
   },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     if (!q.ConfigRuleId && !q.CompliancePackId) throw Errors.missingParameter('ConfigRuleId');
     let runs;
     if (q.ConfigRuleId) {

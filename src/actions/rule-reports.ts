@@ -5,7 +5,7 @@ import { signedReportUrl } from '../reports/links.js';
 import { createRulesReport, reportStatus, rulesReportId, rulesReportScope } from '../reports/service.js';
 import { defineAction, type ActionContext } from './define.js';
 import { writableAggregator } from './rule-shared.js';
-import { ownAggregator } from './shared.js';
+import { checkAggregator } from './shared.js';
 
 /** Snapshots the owner's rules (all, or the given ids that exist) into a new report. */
 export function generateRulesReport(ctx: ActionContext, aggregatorId: string, ids: string[]): string {
@@ -44,7 +44,7 @@ export const getAggregateConfigRulesReport = defineAction({
   name: 'GetAggregateConfigRulesReport',
   params: { AggregatorId: p.string({ required: true }), ReportId: p.string() },
   handler(ctx, q) {
-    ownAggregator(ctx, q.AggregatorId);
+    checkAggregator(ctx, q.AggregatorId);
     return { ConfigRulesReport: wireRulesReport(ctx, q.AggregatorId, q.ReportId) };
   },
 });

@@ -16,6 +16,11 @@ export function ownAggregator(ctx: ActionContext, aggregatorId: string): Aggrega
   return agg;
 }
 
+/** Checks the caller owns the aggregator without loading it (the common case: only the id is needed). */
+export function checkAggregator(ctx: ActionContext, aggregatorId: string): void {
+  if (ctx.store.aggregators.ownerOf(aggregatorId) !== ctx.accountId) throw Errors.aggregatorNotFound();
+}
+
 /** A compliance pack of the given aggregator ('' = the caller's single-account packs). */
 export function ownPack(ctx: ActionContext, aggregatorId: string, compliancePackId: string): CompliancePack {
   const pack = ctx.store.packs.get(compliancePackId);
