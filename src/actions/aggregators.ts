@@ -92,30 +92,39 @@ export const getAggregator = defineAction({
   params: { AggregatorId: p.string({ required: true }), Tag: tagParam },
   handler(ctx, q) {
     const a = ownAggregator(ctx, q.AggregatorId);
-    return {
-      Aggregator: {
-        AccountId: a.accountId,
-        AggregatorAccountCount: a.members.length,
-        AggregatorAccounts: a.members.map((m) => ({
-          AccountId: m.accountId,
-          AccountName: m.accountName,
-          AccountType: m.accountType,
-          RecorderStatus: ctx.store.accounts.get(m.accountId)?.configEnabled === false ? 'REGISTRABLE' : 'REGISTERED',
-        })),
-        AggregatorCreateTimestamp: String(a.createdAt),
-        AggregatorId: a.aggregatorId,
-        AggregatorName: a.name,
-        AggregatorStatus: status(ctx, a),
-        AggregatorType: a.aggregatorType,
-        Description: a.description,
-        FolderId: a.folderId,
-        // Folder names live in the resource directory, which the emulator does not model.
-        FolderName: '',
-        Tags: wireTags(ctx, a.aggregatorId),
-      },
+    const full: Record<string, unknown> = {
+      ...wireAggregatorSummary(ctx, a),
+      AggregatorAccounts: a.members.map((m) => ({
+        AccountId: m.accountId,
+        AccountName: m.accountName,
+        AccountType: m.accountType,
+        RecorderStatus: ctx.store.accounts.get(m.accountId)?.configEnabled === false ? 'REGISTRABLE' : 'REGISTERED',
+      })),
+      // GetAggregator writes this Long as a string (the reference's one surprise); List a number.
+      AggregatorCreateTimestamp: String(a.createdAt),
+      // Folder names live in the resource directory, which the emulator does not model.
+      FolderName: '',
     };
+    // Fields in the reference's (alphabetical) order, which the XML answer follows.
+    return { Aggregator: Object.fromEntries(Object.entries(full).sort(([x], [y]) => (x < y ? -1 : 1))) };
   },
 });
+
+/** An account group as ListAggregators shows it (GetAggregator adds the members). */
+function wireAggregatorSummary(ctx: ActionContext, a: Aggregator): Record<string, unknown> {
+  return {
+    AccountId: a.accountId,
+    AggregatorAccountCount: a.members.length,
+    AggregatorCreateTimestamp: a.createdAt,
+    AggregatorId: a.aggregatorId,
+    AggregatorName: a.name,
+    AggregatorStatus: status(ctx, a),
+    AggregatorType: a.aggregatorType,
+    Description: a.description,
+    FolderId: a.folderId,
+    Tags: wireTags(ctx, a.aggregatorId),
+  };
+}
 
 export const listAggregators = defineAction({
   name: 'ListAggregators',
@@ -149,18 +158,7 @@ export const listAggregators = defineAction({
     }
     return {
       AggregatorsResult: {
-        Aggregators: out.map((a) => ({
-          AccountId: a.accountId,
-          AggregatorAccountCount: a.members.length,
-          AggregatorCreateTimestamp: a.createdAt,
-          AggregatorId: a.aggregatorId,
-          AggregatorName: a.name,
-          AggregatorStatus: status(ctx, a),
-          AggregatorType: a.aggregatorType,
-          Description: a.description,
-          FolderId: a.folderId,
-          Tags: wireTags(ctx, a.aggregatorId),
-        })),
+        Aggregators: out.map((a) => wireAggregatorSummary(ctx, a)),
         ...(more ? { NextToken: encodeNextToken(scope, cursor) } : {}),
       },
     };
