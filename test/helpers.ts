@@ -5,6 +5,7 @@
 import type { Test } from 'tap';
 import { buildApp, type AppOptions, type Emulator } from '../src/app.js';
 import { EmulatorClock, SeededIds } from '../src/clock.js';
+import { reportBuildsSettled } from '../src/reports/service.js';
 
 /** 2026-12-01T00:00:00Z: the fixed "now" of every test. */
 export const NOW = Date.UTC(2026, 11, 1, 0, 0, 0);
@@ -78,6 +79,7 @@ export async function expectError(
   expected: { status: number; code: string; message?: string | RegExp },
   opts: Parameters<typeof call>[3] = {},
 ) {
+  await reportBuildsSettled(em.services.store); // report builds of earlier requests write in the background
   const before = dumpStore(em);
   const res = await call(em, action, params, opts);
   t.equal(res.status, expected.status, `${action} -> HTTP ${expected.status}`);
