@@ -21,7 +21,7 @@ import type { Emulator } from '../src/app.js';
 import { defaultConfig, OPTIONS, PACKAGE_ROOT, resolveConfig, type Config } from '../src/config.js';
 import { startEmulator } from '../src/index.js';
 import { reportBuildsSettled } from '../src/reports/service.js';
-import { call, DEMO, dumpStore, testApp } from './helpers.js';
+import { call, DEMO, dumpStore, settledDump, testApp } from './helpers.js';
 import { ACTION_NAMES, acceptsOf, checkRpcAnswer, goodValue } from './fuzz/harness.js';
 
 const RESOURCE_PARAM = /(AggregatorIds?|CompliancePackIds?|ConfigRuleIds?)$/;
@@ -269,7 +269,7 @@ t.test('admin token: when set, every /_emulator route but health and ready needs
   for (const r of control) {
     const url = r.path.replace(/:[A-Za-z]+/g, 'x').replace(/\*$/, 'x');
     for (const method of r.methods.filter((m) => m !== 'HEAD' && m !== 'OPTIONS') as ('GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH')[]) {
-      const before = dumpStore(em);
+      const before = await settledDump(em);
       const anon = await em.app.inject({ method, url, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
       const wrong = await em.app.inject({ method, url, headers: { authorization: 'Bearer nope' }, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
       if (open.has(r.path)) {
