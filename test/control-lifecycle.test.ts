@@ -1,5 +1,5 @@
 import t from 'tap';
-import { call, DEMO, testApp, type TestEmulator } from './helpers.js';
+import { call, DEMO, expectError, testApp, type TestEmulator } from './helpers.js';
 import { createAggregator, createPack, ctl } from './control-helpers.js';
 
 const packParams = { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId };
@@ -69,6 +69,18 @@ t.test('reports per request: x-emulator-report-delay-ms and x-emulator-report-re
   t.equal(bad.status, 400);
   t.equal(bad.json.Code, 'InvalidParameter');
   t.match(bad.json.Message, /x-emulator-report-delay-ms/);
+});
+
+t.test('reads mode: the read that would make a resource ready fails -> nothing changes; the next read sees it ready', async (t) => {
+  const em = await testApp(t);
+  await generate(em, { 'x-emulator-report-ready-after-reads': '1' });
+  t.equal(await reportStatus(em), 'CREATING', 'read 1');
+  // Read 2 counts (before the action) but fails: a failed request leaves the store unchanged, so
+  // the report is not made ready by it (docs/reliability.md).
+  await expectError(t, em, 'GetAggregateCompliancePackReport', { ...packParams, Bogus: 'x' }, { status: 400, code: 'InvalidParameter' });
+  t.match((await ctl(em, 'GET', '/_emulator/lifecycle')).json.pendingReads, [{ kind: 'reports', readsLeft: 0 }], 'still pending, counter used up');
+  t.equal(await reportStatus(em), 'COMPLETE', 'the next successful read sees it ready');
+  t.same((await ctl(em, 'GET', '/_emulator/lifecycle')).json.pendingReads, []);
 });
 
 t.test('compliance packs and aggregators get the same modes when created', async (t) => {

@@ -5,6 +5,7 @@
 import type { Test } from 'tap';
 import { buildApp, type AppOptions, type Emulator } from '../src/app.js';
 import { EmulatorClock, SeededIds } from '../src/clock.js';
+import { reportBuildsSettled } from '../src/reports/service.js';
 
 /** 2026-12-01T00:00:00Z: the fixed "now" of every test. */
 export const NOW = Date.UTC(2026, 11, 1, 0, 0, 0);
@@ -69,6 +70,16 @@ export function dumpStore(em: Emulator): string {
   return JSON.stringify(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM ${name}`).all()]));
 }
 
+/**
+ * dumpStore once no report build is running. Report bytes are built in the background after the
+ * request that generated the report (src/reports/service.ts); take a 'before' snapshot with this so
+ * that build is not blamed on the request under test.
+ */
+export async function settledDump(em: Emulator): Promise<string> {
+  await reportBuildsSettled(em.services.store);
+  return dumpStore(em);
+}
+
 /** Asserts an API error: status, code, and that the store did not change. */
 export async function expectError(
   t: Test,
@@ -78,7 +89,7 @@ export async function expectError(
   expected: { status: number; code: string; message?: string | RegExp },
   opts: Parameters<typeof call>[3] = {},
 ) {
-  const before = dumpStore(em);
+  const before = await settledDump(em);
   const res = await call(em, action, params, opts);
   t.equal(res.status, expected.status, `${action} -> HTTP ${expected.status}`);
   t.equal(res.json?.Code, expected.code, `${action} -> ${expected.code}`);

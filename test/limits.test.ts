@@ -13,14 +13,14 @@ import { PACK_LIMITS } from '../src/actions/pack-rules.js';
 import { PAGE } from '../src/actions/shared.js';
 import { MAX_PARAMETERS } from '../src/protocol/form.js';
 import { DEFAULT_MAX_LENGTH, MAX_JSON_DEPTH, MAX_JSON_LENGTH } from '../src/protocol/params.js';
-import { call, DEMO, dumpStore, expectError, testApp } from './helpers.js';
+import { call, DEMO, dumpStore, expectError, settledDump, testApp } from './helpers.js';
 import { ACTION_NAMES, acceptsOf, checkRpcAnswer, parseXml, child } from './fuzz/harness.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 t.test('body size: over 1 MiB answers 413 RequestBodyTooLarge in the requested format', async (t) => {
   const em = await testApp(t);
-  const before = dumpStore(em);
+  const before = await settledDump(em);
   const big = 'Description=' + 'a'.repeat(BODY_LIMIT);
   const cases = [
     { url: '/?Action=CreateAggregator&Format=JSON', headers: FORM, format: 'JSON' as const },
@@ -43,7 +43,7 @@ t.test('body size: over 1 MiB answers 413 RequestBodyTooLarge in the requested f
 
 t.test(`parameter count: more than ${MAX_PARAMETERS} in the query or the body answers 400 TooManyParameters`, async (t) => {
   const em = await testApp(t);
-  const before = dumpStore(em);
+  const before = await settledDump(em);
   const many = (n: number) => Array.from({ length: n }, (_, i) => `X${i}=1`).join('&');
   // A query that cannot be read at all answers like malformed encoding: XML, or JSON for header style.
   const q = await em.app.inject({ method: 'GET', url: `/?Action=ListAggregators&MaxResults=10&Format=JSON&${many(MAX_PARAMETERS)}` });
@@ -71,7 +71,7 @@ t.test('parameter length: strings over their maxLength (default 4096) answer Inv
   let checked = 0;
   for (const action of ACTION_NAMES) {
     for (const name of acceptsOf(action)) {
-      const before = dumpStore(em);
+      const before = await settledDump(em);
       const res = await call(em, action, { [name]: 'x'.repeat(MAX_JSON_LENGTH + 1) }, { method: 'POST' });
       checkRpcAnswer({ status: res.status, contentType: String(res.headers['content-type']), body: res.body }, 'JSON');
       if (res.status === 200) t.fail(`${action}.${name} accepted a ${MAX_JSON_LENGTH + 1}-character value`);
@@ -93,7 +93,7 @@ t.test('JSON-string parameters: bounded length and depth, flattened depth too', 
   await expectError(t, em, 'CreateAggregateCompliancePack', { ...base, ConfigRules: veryDeep }, { status: 400, code: 'Invalid.ConfigRules.Value' }, { method: 'POST' });
   // Flattened keys deeper than the JSON limit: once a stack overflow (500), now the parameter's error.
   for (const depth of [MAX_JSON_DEPTH + 1, 10_000, 200_000]) {
-    const before = dumpStore(em);
+    const before = await settledDump(em);
     const res = await em.app.inject({
       method: 'POST', url: '/?Action=CreateAggregateCompliancePack&Format=JSON', headers: FORM,
       payload: `AggregatorId=${DEMO.aggregatorId}&CompliancePackName=p&ConfigRules${'.1'.repeat(depth)}=x`,

@@ -68,13 +68,22 @@ function fingerprint(params: Record<string, unknown>): string {
 
 /**
  * Decodes the parameters and runs the handler. Writes run in one transaction, so a failed request
- * changes nothing. A repeated ClientToken with the same parameters returns the first answer.
+ * changes nothing (the control plane's `prelude` writes included). A repeated ClientToken with the same parameters returns the first answer.
  */
-export function runAction(action: CompiledAction, ctx: ActionContext, raw: Params): Result {
+export function runAction(action: CompiledAction, ctx: ActionContext, raw: Params, prelude?: () => void): Result {
   checkKnown(action, raw);
   const params = action.decode(raw) as Record<string, unknown>;
-  if (action.readOnly) return action.handler(ctx, params);
+  // `prelude`: writes of the control plane that belong to this request (a "reads" lifecycle resource
+  // made ready by this read); they commit with the action or roll back with it.
+  if (action.readOnly) {
+    if (!prelude) return action.handler(ctx, params);
+    return ctx.store.transaction(() => {
+      prelude();
+      return action.handler(ctx, params);
+    });
+  }
   return ctx.store.transaction(() => {
+    prelude?.();
     ctx.store.changes.take(); // forget writes made outside an action (fixture loads)
     const result = runWrite(action, ctx, params);
     reevaluate(ctx);

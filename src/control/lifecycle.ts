@@ -23,7 +23,11 @@
  *   packs        a Get/List *CompliancePack* action (not a report) with CompliancePackId = the pack,
  *                or a List action with AggregatorId = the pack's aggregator
  *   aggregators  GetAggregator with AggregatorId = the aggregator, or ListAggregators
- * A read is counted before the action runs, even if the action then fails.
+ * A read is counted before the action runs, even if the action then fails. The read that uses up
+ * the counter makes the resource ready IN THE SAME TRANSACTION as its action (`readyWrite`): a
+ * failed request changes nothing in the store (docs/reliability.md), so when that read fails the
+ * counter stays at zero and the next read makes the resource ready instead. Failed reads answer
+ * nothing, so what a client sees is the same: every successful read after the first N sees it ready.
  */
 import { ApiError } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -156,9 +160,14 @@ export class Lifecycle {
     };
   }
 
-  /** Before an action runs: counts a read of every pending resource the call names. */
-  countReads(store: Store, call: { action: string; accountId: number; params: Record<string, string>; now: number }): void {
-    if (this.pending.size === 0 || !isRead(call.action)) return;
+  /**
+   * Before an action runs: counts a read of every pending resource the call names. Answers the
+   * resources this read makes ready; nothing is written yet: the caller runs `readyWrite` inside the
+   * action's transaction, and `forgetReady` once the action succeeded.
+   */
+  countReads(call: { action: string; accountId: number; params: Record<string, string> }): PendingReads[] {
+    const due: PendingReads[] = [];
+    if (this.pending.size === 0 || !isRead(call.action)) return due;
     const values = new Set(Object.values(call.params));
     const isList = call.action.startsWith('List');
     for (const p of [...this.pending.values()]) {
@@ -176,15 +185,24 @@ export class Lifecycle {
         p.readsLeft--;
         continue;
       }
-      this.makeReady(store, p, call.now);
+      due.push(p);
+    }
+    return due;
+  }
+
+  /** Inside the reading action's transaction: makes ready what `countReads` said is due (still pending). */
+  readyWrite(store: Store, due: PendingReads[], now: number): void {
+    for (const p of due) {
+      if (this.pending.get(p.id) !== p) continue; // made ready meanwhile by another read, or forgotten
+      if (p.kind === 'reports') store.reports.setReadyAt(p.id, now);
+      else if (p.kind === 'compliancePacks') store.packs.setReadyAt(p.id, now);
+      else store.aggregators.setReadyAt(p.id, now);
     }
   }
 
-  private makeReady(store: Store, p: PendingReads, now: number): void {
-    if (p.kind === 'reports') store.reports.setReadyAt(p.id, now);
-    else if (p.kind === 'compliancePacks') store.packs.setReadyAt(p.id, now);
-    else store.aggregators.setReadyAt(p.id, now);
-    this.pending.delete(p.id);
+  /** After the reading action succeeded (its transaction committed): stops counting what it made ready. */
+  forgetReady(due: PendingReads[]): void {
+    for (const p of due) if (this.pending.get(p.id) === p) this.pending.delete(p.id);
   }
 
   /**

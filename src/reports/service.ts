@@ -169,12 +169,33 @@ function storePending(
 
 const inflight = new WeakMap<Store, Map<string, Promise<ReportFile | undefined>>>();
 
+/** Background builds scheduled or running, per store (so tests and shutdown can wait for them). */
+const background = new WeakMap<Store, Set<Promise<void>>>();
+
 function scheduleBuild(store: Store, objectKey: string): void {
-  setImmediate(() => {
-    ensureReportFile(store, objectKey).catch(() => {
-      // A failed background build is retried by the next download (ensureReportFile).
-    });
-  });
+  let set = background.get(store);
+  if (!set) background.set(store, (set = new Set()));
+  const job: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => ensureReportFile(store, objectKey))
+    .then(
+      () => undefined,
+      () => undefined, // A failed background build is retried by the next download (ensureReportFile).
+    )
+    .finally(() => set.delete(job));
+  set.add(job);
+}
+
+/**
+ * Resolves once no report build is scheduled or running for `store`. The background builds are the
+ * only writes made outside a request (they replace a pending row's snapshot by its final bytes), so a
+ * caller that compares the store before and after a request waits for this first.
+ */
+export async function reportBuildsSettled(store: Store): Promise<void> {
+  for (;;) {
+    const jobs = [...(background.get(store) ?? []), ...(inflight.get(store)?.values() ?? [])];
+    if (jobs.length === 0) return;
+    await Promise.allSettled(jobs);
+  }
 }
 
 export const isPending = (file: Pick<ReportFile, 'contentType'>): boolean => file.contentType === PENDING_CONTENT_TYPE;

@@ -117,6 +117,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
           reportDelayMs: control ? control.reportDelayMs : services.config.reportDelayMs,
         },
         params,
+        control?.due.length ? control.prelude : undefined,
       );
       // 6b. control plane: creation lifecycle modes of what the action created
       if (hooks && control) hooks.afterRun(control, result);

@@ -16,6 +16,7 @@ import { ACTIONS } from '../../src/actions/index.js';
 import { ALL_ACTIONS } from '../../src/actions/all-actions.js';
 import type { Emulator } from '../../src/app.js';
 import { bundledCatalog } from '../../src/catalog.js';
+import { reportBuildsSettled } from '../../src/reports/service.js';
 import { dumpStore, DEMO } from '../helpers.js';
 
 // ---- budget and seed --------------------------------------------------------------------------
@@ -534,6 +535,22 @@ export function checkRpcAnswer(res: Answer, expectFormat?: 'JSON' | 'XML', injec
   return out;
 }
 
+/** Which tables differ between two dumps, with the first differing row of each (to find the cause). */
+function dumpDiff(before: string, after: string): string {
+  const a = new Map(JSON.parse(before) as [string, unknown[]][]);
+  const b = new Map(JSON.parse(after) as [string, unknown[]][]);
+  const out: string[] = [];
+  for (const name of new Set([...a.keys(), ...b.keys()])) {
+    const x = (a.get(name) ?? []).map((r) => JSON.stringify(r));
+    const y = (b.get(name) ?? []).map((r) => JSON.stringify(r));
+    if (x.join('\n') === y.join('\n')) continue;
+    const gone = x.filter((r) => !y.includes(r));
+    const added = y.filter((r) => !x.includes(r));
+    out.push(`${name}: -${gone.length} +${added.length} ${(gone[0] ?? '').slice(0, 200)} => ${(added[0] ?? '').slice(0, 200)}`);
+  }
+  return out.join('; ');
+}
+
 /**
  * Tracks the store across requests cheaply: `total_changes()` only moves when a statement wrote,
  * and only then is the full dump compared. A failed request must leave the dump byte-identical.
@@ -550,12 +567,24 @@ export class StoreWatch {
   private total(): number {
     return (this.stmt.get() as { n: number }).n;
   }
+  /**
+   * Call before each request: waits for the report builds of earlier requests (the background writes
+   * that turn a pending report row into its final bytes, src/reports/service.ts) and accepts their
+   * changes, so they are never blamed on the next request.
+   */
+  async settle(): Promise<void> {
+    await reportBuildsSettled(this.em.services.store);
+    const n = this.total();
+    if (n === this.changes) return;
+    this.snapshot = dumpStore(this.em);
+    this.changes = n;
+  }
   /** Call after each request; throws when a failed request changed the store. */
   after(succeeded: boolean, label: string): void {
     const n = this.total();
     if (n === this.changes) return;
     const now = dumpStore(this.em);
-    if (!succeeded && now !== this.snapshot) throw new Error(`a failed request changed the store: ${label.slice(0, 400)}`);
+    if (!succeeded && now !== this.snapshot) throw new Error(`a failed request changed the store (${dumpDiff(this.snapshot, now)}): ${label.slice(0, 400)}`);
     this.snapshot = now;
     this.changes = n;
   }
@@ -566,6 +595,7 @@ export class StoreWatch {
 
 /** Sends a fuzzed request through inject and checks every invariant; returns the checked answer. */
 export async function sendChecked(em: Emulator, watch: StoreWatch, req: FuzzRequest, injected?: string): Promise<Checked> {
+  await watch.settle();
   const res = await em.app.inject({ method: req.method, url: req.url, headers: req.headers, payload: req.payload });
   let checked: Checked;
   try {
