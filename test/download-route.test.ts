@@ -108,6 +108,10 @@ t.before(async () => {
   const { url } = await realKey(em);
   const res = await em.app.inject({ method: 'GET', url });
   if (res.statusCode !== 200) throw new Error(`warm-up download failed: ${res.statusCode}`);
+  // ...and one OSS error answer: its XML writer is loaded on first use too (module loading reads
+  // files; serving a request must not).
+  const refused = await em.app.inject({ method: 'GET', url: '/CompliancePackReports/warm-up' });
+  if (refused.statusCode !== 403) throw new Error(`warm-up refusal failed: ${refused.statusCode}`);
 });
 
 const TRAVERSALS = [

@@ -160,9 +160,11 @@ export const MIGRATIONS: readonly string[] = [
   END;
   CREATE TRIGGER compliance_pack_counts_delete AFTER DELETE ON compliance_packs BEGIN
     UPDATE compliance_pack_counts SET n = n - 1 WHERE account_id = OLD.account_id AND aggregator_id = OLD.aggregator_id;
+    DELETE FROM compliance_pack_counts WHERE account_id = OLD.account_id AND aggregator_id = OLD.aggregator_id AND n <= 0;
   END;
   CREATE TRIGGER compliance_pack_counts_move AFTER UPDATE OF account_id, aggregator_id ON compliance_packs BEGIN
     UPDATE compliance_pack_counts SET n = n - 1 WHERE account_id = OLD.account_id AND aggregator_id = OLD.aggregator_id;
+    DELETE FROM compliance_pack_counts WHERE account_id = OLD.account_id AND aggregator_id = OLD.aggregator_id AND n <= 0;
     INSERT INTO compliance_pack_counts (account_id, aggregator_id, n) VALUES (NEW.account_id, NEW.aggregator_id, 1)
       ON CONFLICT (account_id, aggregator_id) DO UPDATE SET n = n + 1;
   END;
