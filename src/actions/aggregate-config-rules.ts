@@ -7,10 +7,10 @@ import { p } from '../protocol/params.js';
 import type { ConfigRule } from '../store/index.js';
 import { defineAction } from './define.js';
 import {
-  aggregateScopeParams, checkOwnerCapacity, copyRule, createRequired, createRule, filterRules, operateRules, ownRule, ruleIds, ruleParams,
-  tagParam, updateRule, wireRuleDetail, wireRuleSummary, writableAggregator, listParams,
+  aggregateScopeParams, checkOwnerCapacity, copyRule, createRequired, createRule, listRules, operateRules, ownRule, ruleIds, ruleParams,
+  tagParam, updateRule, wireRuleDetail, writableAggregator, listParams,
 } from './rule-shared.js';
-import { checkAggregator, ownAggregator, pageWindow } from './shared.js';
+import { checkAggregator, ownAggregator } from './shared.js';
 
 export const createAggregateConfigRule = defineAction({
   name: 'CreateAggregateConfigRule',
@@ -45,16 +45,7 @@ export const listAggregateConfigRules = defineAction({
   params: { AggregatorId: p.string({ required: true }), ...listParams },
   handler(ctx, q) {
     checkAggregator(ctx, q.AggregatorId);
-    const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
-    const rules = filterRules(ctx, q.AggregatorId, q);
-    return {
-      ConfigRules: {
-        ConfigRuleList: rules.slice(offset, offset + pageSize).map((r) => wireRuleSummary(ctx, r)),
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        TotalCount: rules.length,
-      },
-    };
+    return listRules(ctx, q.AggregatorId, q);
   },
 });
 

@@ -3,9 +3,8 @@ import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { defineAction } from './define.js';
 import {
-  createRequired, createRule, filterRules, listParams, operateRules, ownRule, ruleParams, tagParam, updateRule, wireRuleDetail, wireRuleSummary,
+  createRequired, createRule, listParams, listRules, operateRules, ownRule, ruleParams, tagParam, updateRule, wireRuleDetail,
 } from './rule-shared.js';
-import { pageWindow } from './shared.js';
 
 /** Single-account rules belong to no aggregator. */
 const OWN = '';
@@ -38,16 +37,7 @@ export const listConfigRules = defineAction({
   name: 'ListConfigRules',
   params: listParams,
   handler(ctx, q) {
-    const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
-    const rules = filterRules(ctx, OWN, q);
-    return {
-      ConfigRules: {
-        ConfigRuleList: rules.slice(offset, offset + pageSize).map((r) => wireRuleSummary(ctx, r)),
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        TotalCount: rules.length,
-      },
-    };
+    return listRules(ctx, OWN, q);
   },
 });
 

@@ -11,7 +11,7 @@ import { p } from '../protocol/params.js';
 import type { Aggregator, ConfigRule, RuleScope, RuleState, TagPair } from '../store/index.js';
 import type { ActionContext } from './define.js';
 import { readScope } from './aggregate-compliance-packs.js';
-import { checkRiskLevel, field, hasTags, newId, ownAggregator, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES } from './shared.js';
+import { checkRiskLevel, field, pageWindow, hasTags, newId, ownAggregator, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES } from './shared.js';
 
 export const RULE_LIMITS = { rulesPerOwner: 500, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
 
@@ -457,6 +457,20 @@ export interface ListInput {
   ResourceTypes?: string;
   RiskLevel?: number;
   Tag?: unknown[];
+}
+
+/** The ConfigRules page of List(Aggregate)ConfigRules for an owner ('' = the caller's own rules). */
+export function listRules(ctx: ActionContext, aggregatorId: string, q: ListInput & { PageNumber?: number; PageSize?: number }): Record<string, unknown> {
+  const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
+  const rules = filterRules(ctx, aggregatorId, q);
+  return {
+    ConfigRules: {
+      ConfigRuleList: rules.slice(offset, offset + pageSize).map((r) => wireRuleSummary(ctx, r)),
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+      TotalCount: rules.length,
+    },
+  };
 }
 
 /** Filters the owner's rules, in creation order (stable across pages while nothing changes). */
