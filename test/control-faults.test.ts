@@ -140,3 +140,13 @@ t.test('bad rules are refused with 400: unknown error codes, bad fields', async 
   }
   t.same((await ctl(em, 'GET', '/_emulator/faults')).json.faults, []);
 });
+
+t.test('the fault list is bounded: the rule after the last allowed one is refused and nothing changes', async (t) => {
+  const { MAX_FAULT_RULES } = await import('../src/control/faults.js');
+  const em = await testApp(t);
+  for (let i = 0; i < MAX_FAULT_RULES; i++) em.control.faults.add({ action: `Nothing${i}`, error: 'ServiceUnavailable' });
+  const res = await em.app.inject({ method: 'POST', url: '/_emulator/faults', payload: { action: 'List*', error: 'ServiceUnavailable' } });
+  t.equal(res.statusCode, 400);
+  t.match(JSON.parse(res.body), { error: { code: 'BadRequest', message: `at most ${MAX_FAULT_RULES} fault rules can be active; delete some first` } });
+  t.equal(em.control.faults.list().length, MAX_FAULT_RULES);
+});

@@ -50,6 +50,9 @@ export interface FaultDecision {
 
 export class FaultInputError extends Error {}
 
+/** The fault list is bounded like every other list the emulator keeps in memory. */
+export const MAX_FAULT_RULES = 1000;
+
 /** The catalog errors a fault may answer: every named error that takes no argument, by code. */
 export function catalogErrors(): Map<string, () => ApiError> {
   const out = new Map<string, () => ApiError>();
@@ -89,6 +92,7 @@ export class FaultInjector {
 
   /** Validates and adds a rule; throws FaultInputError naming the bad field. */
   add(input: FaultInput): FaultRule {
+    if (this.rules.length >= MAX_FAULT_RULES) throw new FaultInputError(`at most ${MAX_FAULT_RULES} fault rules can be active; delete some first`);
     if (!input || typeof input !== 'object' || Array.isArray(input)) throw new FaultInputError('the body must be a JSON object');
     const known = ['action', 'accountId', 'error', 'message', 'latencyMs', 'probability', 'seed', 'times'];
     for (const k of Object.keys(input)) if (!known.includes(k)) throw new FaultInputError(`unknown field "${k}" (known: ${known.join(', ')})`);
