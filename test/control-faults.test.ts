@@ -150,3 +150,11 @@ t.test('the fault list is bounded: the rule after the last allowed one is refuse
   t.match(JSON.parse(res.body), { error: { code: 'BadRequest', message: `at most ${MAX_FAULT_RULES} fault rules can be active; delete some first` } });
   t.equal(em.control.faults.list().length, MAX_FAULT_RULES);
 });
+
+t.test('a fault message, when given, must not be empty (API errors always carry a Message)', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'POST', url: '/_emulator/faults', payload: { action: 'List*', error: 'ServiceUnavailable', message: ' ' } });
+  t.equal(res.statusCode, 400);
+  t.match(JSON.parse(res.body).error.message, 'message must be a non-empty string');
+  t.same(em.control.faults.list(), []);
+});

@@ -112,7 +112,7 @@ export class FaultInjector {
       if (!make) throw new FaultInputError(`error "${String(input.error)}" is not in the API's error catalog (known: ${this.knownErrorCodes().join(', ')})`);
       error = make();
     }
-    if (input.message !== undefined && typeof input.message !== 'string') throw new FaultInputError('message must be a string');
+    if (input.message !== undefined && (typeof input.message !== 'string' || input.message.trim() === '')) throw new FaultInputError('message must be a non-empty string (every API error carries a Message)');
     const latencyMs = input.latencyMs ?? 0;
     if (typeof latencyMs !== 'number' || !Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
       throw new FaultInputError(`latencyMs must be a whole number of ms between 0 and ${MAX_LATENCY_MS}`);
