@@ -1,6 +1,6 @@
 /** Helpers for the control-plane tests: JSON calls to /_emulator/*. */
 import type { Emulator } from '../src/app.js';
-import { call, DEMO } from './helpers.js';
+import { call } from './helpers.js';
 
 export async function ctl(
   em: Emulator,

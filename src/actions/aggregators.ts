@@ -213,8 +213,7 @@ export function purgeAggregator(ctx: ActionContext, agg: Aggregator): void {
     store.tags.removeAll(pack.compliancePackId);
     store.packs.delete(pack.compliancePackId);
   }
-  const ruleCount = store.rules.count(agg.accountId, agg.aggregatorId);
-  for (const rule of store.rules.page(agg.accountId, agg.aggregatorId, ruleCount, 0)) {
+  for (const rule of store.rules.owned(agg.accountId, agg.aggregatorId)) {
     store.tags.removeAll(rule.configRuleId);
     store.rules.delete(rule.configRuleId);
   }

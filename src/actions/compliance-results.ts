@@ -191,8 +191,7 @@ const wireSummaries = (ctx: ActionContext, rules: ConfigRule[]) => ({
 
 /** Every rule of an owner ('' = single-account rules). */
 export function allRules(ctx: ActionContext, aggregatorId: string): ConfigRule[] {
-  const n = ctx.store.rules.count(ctx.accountId, aggregatorId);
-  return n === 0 ? [] : ctx.store.rules.page(ctx.accountId, aggregatorId, n, 0);
+  return ctx.store.rules.owned(ctx.accountId, aggregatorId);
 }
 
 export const getAggregateConfigRuleSummaryByRiskLevel = defineAction({

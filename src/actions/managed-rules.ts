@@ -35,9 +35,8 @@ function parameterDetails(r: ManagedRule, required: boolean): Record<string, unk
 
 /** Resource types the caller's single-account rules already evaluate. */
 function coveredTypes(ctx: ActionContext): Set<string> {
-  const n = ctx.store.rules.count(ctx.accountId, '');
   const covered = new Set<string>();
-  for (const rule of ctx.store.rules.page(ctx.accountId, '', n, 0)) {
+  for (const rule of ctx.store.rules.owned(ctx.accountId, '')) {
     for (const t of rule.scope.resourceTypesScope ?? ctx.catalog.managedRule(rule.sourceIdentifier)?.resourceTypes ?? []) covered.add(t);
   }
   return covered;

@@ -8,10 +8,10 @@
 import { wireRuleCompliance } from '../engine/rollup.js';
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
-import type { Aggregator, ConfigRule, RuleScope, RuleState, TagPair } from '../store/index.js';
+import type { Aggregator, ConfigRule, RuleScope, RuleState } from '../store/index.js';
 import type { ActionContext } from './define.js';
 import { readScope } from './aggregate-compliance-packs.js';
-import { checkRiskLevel, field, pageWindow, hasTags, newId, ownAggregator, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES } from './shared.js';
+import { checkRiskLevel, pageWindow, hasTags, newId, ownAggregator, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePairs } from './shared.js';
 
 export const RULE_LIMITS = { rulesPerOwner: 500, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
 
@@ -312,7 +312,6 @@ export function ownRule(ctx: ActionContext, aggregatorId: string, configRuleId: 
 
 // ---- wire shapes ------------------------------------------------------------------------------
 
-const wirePairs = (pairs: TagPair[] | undefined) => (pairs ?? []).map((t) => ({ TagKey: t.tagKey, TagValue: t.tagValue }));
 
 /** yyyy-MM-ddTHH:mm:ss in UTC+8, as CreateDate reads. */
 export function createDate(ms: number): string {

@@ -113,7 +113,8 @@ export function wireTags(ctx: ActionContext, resourceId: string): { TagKey: stri
 
 // ---- scope ------------------------------------------------------------------------------------
 
-const wirePairs = (pairs: TagPair[] | undefined) => (pairs ?? []).map((t) => ({ TagKey: t.tagKey, TagValue: t.tagValue }));
+/** TagsScope-style pairs on the wire. */
+export const wirePairs = (pairs: TagPair[] | undefined) => (pairs ?? []).map((t) => ({ TagKey: t.tagKey, TagValue: t.tagValue }));
 
 export function wireScope(s: Scope): Record<string, unknown> {
   return {

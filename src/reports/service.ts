@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { Services } from '../actions/define.js';
 import { packResources, packRules, ruleCompliance, type PackRuleRow } from '../engine/rollup.js';
-import type { CompliancePack, ConfigRule, EvaluationResultView, Report, ReportFile, ReportKind, Store } from '../store/index.js';
+import type { CompliancePack, EvaluationResultView, Report, ReportFile, ReportKind, Store } from '../store/index.js';
 import { annotationReason, packReportObject, type PackReportSnapshot, type ReportPackaging } from './files.js';
 import { packReportKey, rulesReportKey } from './links.js';
 
@@ -54,8 +54,7 @@ export function snapshotRules(ctx: Pick<Services, 'store'>, owner: { accountId: 
   const { store } = ctx;
   const wanted = new Set(ruleIds);
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
-  const n = store.rules.count(owner.accountId, owner.aggregatorId);
-  const rules: ConfigRule[] = (n === 0 ? [] : store.rules.page(owner.accountId, owner.aggregatorId, n, 0)).filter((r) => keep(r.configRuleId));
+  const rules = store.rules.owned(owner.accountId, owner.aggregatorId).filter((r) => keep(r.configRuleId));
   const rows = rules.map((rule) => ({ rule, ...ruleCompliance(store, rule.configRuleId) }));
   const results = store.evaluations.search({ accountId: owner.accountId, aggregatorId: owner.aggregatorId }, -1, 0).items.filter((r) => keep(r.configRuleId)); // LIMIT -1: no limit
   const scope = owner.aggregatorId || String(owner.accountId);

@@ -66,10 +66,10 @@ export interface PackFilter {
 
 export class PacksRepo {
   private freshStmt: Database.Statement<[number, number], Row> | undefined;
+  private ownerStmt: Database.Statement<[number, string], Row> | undefined;
   private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
   private readonly getStmt;
   private readonly byNameStmt;
-  private readonly pageStmt;
   private readonly countStmt;
   private readonly insertStmt;
   private readonly updateStmt;
@@ -80,9 +80,6 @@ export class PacksRepo {
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM compliance_packs WHERE compliance_pack_id = ?');
     this.byNameStmt = db.prepare<[number, string, string], Row>('SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?');
-    this.pageStmt = db.prepare<[number, string, number, number], Row>(
-      'SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? ORDER BY seq LIMIT ? OFFSET ?',
-    );
     // Kept by triggers (migration 2): one row read instead of counting the owner's packs.
     this.countStmt = db
       .prepare<[number, string], number>('SELECT COALESCE((SELECT n FROM compliance_pack_counts WHERE account_id = ? AND aggregator_id = ?), 0)')
@@ -110,13 +107,10 @@ export class PacksRepo {
   count(accountId: number, aggregatorId: string): number {
     return this.countStmt.get(accountId, aggregatorId)!;
   }
-  /** One page in creation order; `aggregatorId` '' lists single-account packs. */
-  page(accountId: number, aggregatorId: string, limit: number, offset: number): CompliancePack[] {
-    return this.pageStmt.all(accountId, aggregatorId, limit, offset).map(toPack);
-  }
   /** Every pack of an owner (an aggregator, or '' for single-account packs), in creation order. */
   ofOwner(accountId: number, aggregatorId: string): CompliancePack[] {
-    return this.pageStmt.all(accountId, aggregatorId, -1, 0).map(toPack);
+    this.ownerStmt ??= this.db.prepare<[number, string], Row>('SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? ORDER BY seq');
+    return this.ownerStmt.all(accountId, aggregatorId).map(toPack);
   }
   /** A filtered page and the total count; statements are prepared once per filter shape. */
   search(f: PackFilter, limit: number, offset: number): { items: CompliancePack[]; total: number } {

@@ -43,10 +43,6 @@ function overridden(p: Permission, all: Permission[], ports: number[]): boolean 
 }
 const serviceManaged = (r: InventoryResource): Outcome | undefined =>
   isTrue(opt(r, '$.ServiceManaged')) ? notApplicable('$.ServiceManaged', 'The security group is managed by a cloud service.', 'true') : undefined;
-const portsOf = (p: Permission): number[] => {
-  const range = portRange(p.PortRange);
-  return range ? [range[0], range[1]] : [];
-};
 const ruleText = (p: Permission) => `${p.IpProtocol ?? 'ALL'} ${p.PortRange ?? ''} ${p.SourceCidrIp ?? p.DestCidrIp ?? ''}`.trim();
 
 export const sgPublicAccessCheck: Evaluator = (r) => {
