@@ -20,7 +20,7 @@ import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
 import { formatOfRawRequest } from './protocol/common.js';
-import { FormBody } from './protocol/form.js';
+import { FormBody, parseQuery } from './protocol/form.js';
 import { errorReply } from './protocol/serialize.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
@@ -98,6 +98,12 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     https,
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger: the one line per call (src/routes/rpc.ts) carries its own
+    // RequestId, and building a pino child for every request showed in the profile.
+    childLoggerFactory: (logger) => logger,
+    // One strict query parser for every route (first value of a repeated key wins, malformed
+    // percent-encoding is reported by the route); the RPC route uses its result as is.
+    routerOptions: { querystringParser: parseQuery },
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -158,14 +164,6 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   // The control plane, under its own prefix: its own JSON errors and 404s, never an API answer.
   await app.register(emulatorRoutes, { prefix: '/_emulator', state, services, control });
 
-  app.addHook('onResponse', async (req, reply) => {
-    const call = req.configCall;
-    if (!call) return;
-    req.log.info(
-      { action: call.action, status: reply.statusCode, account: call.accountId, requestId: call.requestId, ms: Math.round(reply.elapsedTime) },
-      `Config.${call.action ?? '?'} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms account=${call.accountId ?? '-'} req=${call.requestId}${call.errorCode ? ` code=${call.errorCode}` : ''}`,
-    );
-  });
 
   return emulator;
 }

@@ -5,7 +5,7 @@ import { signedReportUrl } from '../reports/links.js';
 import { createPackReport, reportStatus } from '../reports/service.js';
 import type { CompliancePack } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkAggregator, ownPack } from './shared.js';
+import { checkAggregator, checkPack, ownPack } from './shared.js';
 
 /** Generate for any pack: refuses while the previous report is still being built. */
 export function generateReport(ctx: ActionContext, pack: CompliancePack): void {
@@ -15,12 +15,12 @@ export function generateReport(ctx: ActionContext, pack: CompliancePack): void {
 }
 
 /** The CompliancePackReport object of Get(Aggregate)CompliancePackReport. */
-export function wirePackReport(ctx: ActionContext, pack: CompliancePack): Record<string, unknown> {
-  const report = ctx.store.reports.latest(pack.compliancePackId);
+export function wirePackReport(ctx: ActionContext, compliancePackId: string, accountId: number): Record<string, unknown> {
+  const report = ctx.store.reports.latest(compliancePackId);
   const status = reportStatus(report, ctx.now);
   return {
-    CompliancePackId: pack.compliancePackId,
-    AccountId: pack.accountId,
+    CompliancePackId: compliancePackId,
+    AccountId: accountId,
     ReportUrl: status === 'COMPLETE' ? signedReportUrl(ctx.baseUrl, report!.objectKey, ctx.now, ctx.config.reportLinkTtlSeconds) : '',
     ReportStatus: status,
     ...(report ? { ReportCreateTimestamp: report.createdAt } : {}),
@@ -48,7 +48,8 @@ export const getAggregateCompliancePackReport = defineAction({
   params: { AggregatorId: p.string({ required: true }), CompliancePackId: p.string({ required: true }) },
   handler(ctx, q) {
     checkAggregator(ctx, q.AggregatorId);
-    return { CompliancePackReport: wirePackReport(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId)) };
+    checkPack(ctx, q.AggregatorId, q.CompliancePackId);
+    return { CompliancePackReport: wirePackReport(ctx, q.CompliancePackId, ctx.accountId) };
   },
 });
 

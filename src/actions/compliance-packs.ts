@@ -12,7 +12,7 @@ import {
 } from './aggregate-compliance-packs.js';
 import { generateReport, wirePackReport } from './aggregate-pack-reports.js';
 import { defineAction } from './define.js';
-import { ownPack, TAG_RESOURCE_TYPES } from './shared.js';
+import { checkPack, ownPack, TAG_RESOURCE_TYPES } from './shared.js';
 
 /** The owner id of single-account resources. */
 const SINGLE = '';
@@ -82,7 +82,8 @@ export const getCompliancePackReport = defineAction({
   name: 'GetCompliancePackReport',
   params: { CompliancePackId: p.string({ required: true }) },
   handler(ctx, q) {
-    return { CompliancePackReport: wirePackReport(ctx, ownPack(ctx, SINGLE, q.CompliancePackId)) };
+    checkPack(ctx, SINGLE, q.CompliancePackId);
+    return { CompliancePackReport: wirePackReport(ctx, q.CompliancePackId, ctx.accountId) };
   },
 });
 

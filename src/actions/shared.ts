@@ -28,6 +28,12 @@ export function ownPack(ctx: ActionContext, aggregatorId: string, compliancePack
   return pack;
 }
 
+/** Checks the pack belongs to the caller and the aggregator without loading it (ownPack's answer when not). */
+export function checkPack(ctx: ActionContext, aggregatorId: string, compliancePackId: string): void {
+  const owner = ctx.store.packs.ownerOf(compliancePackId);
+  if (!owner || owner[0] !== ctx.accountId || owner[1] !== aggregatorId) throw Errors.compliancePackNotFound();
+}
+
 // ---- paging -----------------------------------------------------------------------------------
 
 export const PAGE = { defaultSize: 10, maxSize: 100 } as const;

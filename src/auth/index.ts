@@ -73,6 +73,13 @@ export function headerSafe(text: string, max = MAX_WARNING_HEADER_LENGTH): strin
   return s;
 }
 
+/** A caller and, when the lookup already told, whether its account exists with Config enabled. */
+interface Found {
+  caller: Caller;
+  /** undefined: not known yet (or no such account row). */
+  configEnabled: boolean | undefined;
+}
+
 export class Authenticator {
   readonly nonces = new NonceCache();
   private readonly verifiers: Verifier[] = [new V3Verifier(), new V1Verifier()];
@@ -85,26 +92,37 @@ export class Authenticator {
   ) {}
 
   defaultAccountId(): number {
-    const key = this.store.accounts.accessKey(DEFAULT_ACCESS_KEY.accessKeyId);
-    if (key) return key.accountId;
+    return this.defaultCaller().accountId;
+  }
+
+  /** The default key's account (or the first account, or the bootstrap id), with its Config switch. */
+  private defaultCaller(): { accountId: number; configEnabled: boolean | undefined } {
+    const key = this.store.accounts.keyWithAccount(DEFAULT_ACCESS_KEY.accessKeyId);
+    if (key) return key;
     const first = this.store.accounts.list()[0];
-    return first ? first.accountId : BOOTSTRAP_ACCOUNT_ID;
+    return first ? first : { accountId: BOOTSTRAP_ACCOUNT_ID, configEnabled: undefined };
   }
 
   /** Resolves the caller, or throws the error strict mode answers. */
   authenticate(req: AuthRequest): Caller {
-    const caller = this.mode === 'off' ? this.identify(presentedKeyId(req)) : this.verify(req);
-    const account = this.store.accounts.get(caller.accountId);
-    if (!account || !account.configEnabled) throw Errors.accountNotExisted();
-    return caller;
+    const found = this.mode === 'off' ? this.identify(presentedKeyId(req)) : this.verify(req);
+    const enabled = found.configEnabled ?? this.store.accounts.get(found.caller.accountId)?.configEnabled;
+    if (!enabled) throw Errors.accountNotExisted();
+    return found.caller;
   }
 
   /** The chain: the first verifier that claims the request decides. */
-  verify(req: AuthRequest): Caller {
+  verify(req: AuthRequest): Found {
     const now = this.clock.now();
+    // The key a verifier asks for is the one the caller is then identified by: look it up once.
+    let looked: { id: string; key: ReturnType<Store['accounts']['keyWithAccount']> } | undefined;
+    const lookup = (id: string) => {
+      if (looked?.id !== id) looked = { id, key: this.store.accounts.keyWithAccount(id) };
+      return looked.key;
+    };
     const ctx: VerifyContext = {
       now,
-      secretOf: (id) => this.store.accounts.accessKey(id)?.secret,
+      secretOf: (id) => lookup(id)?.secret,
       useNonce: (id, nonce, at) => this.nonces.use(id, nonce, at, now),
     };
     let verdict: Verdict | null = null;
@@ -114,26 +132,29 @@ export class Authenticator {
     }
     if (!verdict) {
       if (this.mode === 'strict') throw Errors.missingParameter('AccessKeyId');
-      return { accountId: this.defaultAccountId(), accessKeyId: undefined };
+      const d = this.defaultCaller();
+      return { caller: { accountId: d.accountId, accessKeyId: undefined }, configEnabled: d.configEnabled };
     }
-    if (!verdict.error) return this.identify(verdict.accessKeyId);
-    return this.soft(verdict.error, verdict);
+    if (!verdict.error) return this.identify(verdict.accessKeyId, lookup);
+    return this.soft(verdict.error, verdict, lookup);
   }
 
   /** The account of a key; unknown or absent keys act as the default account. */
-  private identify(keyId: string | undefined): Caller {
-    const key = keyId === undefined ? undefined : this.store.accounts.accessKey(keyId);
-    return { accountId: key ? key.accountId : this.defaultAccountId(), accessKeyId: keyId };
+  private identify(keyId: string | undefined, lookup = (id: string) => this.store.accounts.keyWithAccount(id)): Found {
+    const key = keyId === undefined ? undefined : lookup(keyId);
+    const found = key ?? this.defaultCaller();
+    return { caller: { accountId: found.accountId, accessKeyId: keyId }, configEnabled: found.configEnabled };
   }
 
   /** strict: the error; warn: served as the key's (or default) account, saying why. */
-  private soft(err: ApiError, verdict: Verdict): Caller {
+  private soft(err: ApiError, verdict: Verdict, lookup: (id: string) => ReturnType<Store['accounts']['keyWithAccount']>): Found {
     if (this.mode === 'strict') throw err;
-    const caller = this.identify(verdict.accessKeyId);
+    const found = this.identify(verdict.accessKeyId, lookup);
+    const caller = found.caller;
     caller.warning = headerSafe(`${err.code}: ${err.message}`);
     const detail: Record<string, string> = { scheme: verdict.scheme, code: err.code, message: err.message, ...verdict.detail };
     for (const k of Object.keys(detail)) detail[k] = redactForLog(detail[k]);
     caller.warningDetail = detail;
-    return caller;
+    return found;
   }
 }

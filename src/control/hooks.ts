@@ -1,19 +1,21 @@
 /**
  * The control plane's hook points in the RPC pipeline (src/routes/rpc.ts):
  *
- *   started   onRequest: the call's start time on the emulator clock
  *   beforeRun after auth and dispatch: injected faults (latency, then a catalog error thrown as an
  *             ApiError so the normal serializer renders it), lifecycle read counters (their store
  *             write is the `prelude`, run in the action's transaction), and the
  *             per-request lifecycle modes (x-emulator-* headers) -> ctx.reportDelayMs
  *   afterRun  after a successful action: lifecycle creation modes for new packs/aggregators/reports
- *   finished  onResponse: one journal entry
+ *   finished  once the answer is sent: one journal entry
+ *
+ * Every hook is synchronous: the route awaits only when a fault rule adds latency, so a call that
+ * no rule matches pays no promise.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../actions/define.js';
+import type { CallRecord } from '../routes/rpc.js';
 import type { ControlPlane } from './index.js';
-import type { JournalFault } from './journal.js';
 import { readyOffset, type PendingReads, type RequestModes } from './lifecycle.js';
+import type { HeaderBag } from './lifecycle.js';
 
 /** What beforeRun hands back to the route for this call. */
 export interface RunControl {
@@ -34,48 +36,50 @@ export interface RunControl {
 }
 
 export interface RpcHooks {
-  started(req: FastifyRequest): void;
-  beforeRun(req: FastifyRequest, call: { action: string; accountId: number; params: Record<string, string> }): Promise<RunControl>;
+  /** The emulator time a call starts at (journal time). */
+  now(): number;
+  /**
+   * Faults, then the run's lifecycle settings. Returns a promise only when a fault rule adds
+   * latency; a fault's error is thrown (or rejected after the latency).
+   */
+  beforeRun(call: CallRecord, headers: HeaderBag, action: string, accountId: number, params: Record<string, string>): RunControl | Promise<RunControl>;
   afterRun(control: RunControl, result: Record<string, unknown>): void;
-  finished(req: FastifyRequest, reply: FastifyReply): void;
+  finished(call: CallRecord, method: string, durationMs: number): void;
 }
 
 export function rpcHooks(control: ControlPlane, services: Services): RpcHooks {
-  const startedAt = new WeakMap<FastifyRequest, number>();
-  const faults = new WeakMap<FastifyRequest, JournalFault>();
+  const settle = (headers: HeaderBag, action: string, accountId: number, params: Record<string, string>): RunControl => {
+    const modes = control.lifecycle.requestModes(headers);
+    const since = services.clock.now();
+    const due = control.lifecycle.countReads({ action, accountId, params });
+    return {
+      action, accountId, reportDelayMs: readyOffset(modes.report), modes, since,
+      prelude: () => control.lifecycle.readyWrite(services.store, due, since),
+      due,
+    };
+  };
   return {
-    started(req) {
-      startedAt.set(req, control.clock.now());
-    },
-    async beforeRun(req, call) {
-      const decision = control.faults.decide(call.action, call.accountId);
+    now: () => control.clock.now(),
+    beforeRun(call, headers, action, accountId, params) {
+      const decision = control.faults.decide(action, accountId);
       if (decision) {
-        faults.set(req, { id: decision.ruleId, latencyMs: decision.latencyMs, error: decision.error?.code ?? null });
-        if (decision.latencyMs > 0) await control.sleep(decision.latencyMs);
+        call.fault = { id: decision.ruleId, latencyMs: decision.latencyMs, error: decision.error?.code ?? null };
+        if (decision.latencyMs > 0) {
+          return control.sleep(decision.latencyMs).then(() => {
+            if (decision.error) throw decision.error;
+            return settle(headers, action, accountId, params);
+          });
+        }
         if (decision.error) throw decision.error;
       }
-      const modes = control.lifecycle.requestModes(req.headers);
-      const since = services.clock.now();
-      const due = control.lifecycle.countReads(call);
-      return {
-        action: call.action, accountId: call.accountId, reportDelayMs: readyOffset(modes.report), modes, since,
-        prelude: () => control.lifecycle.readyWrite(services.store, due, since),
-        due,
-      };
+      return settle(headers, action, accountId, params);
     },
     afterRun(run, result) {
       control.lifecycle.forgetReady(run.due);
       control.lifecycle.afterRun(services.store, { action: run.action, accountId: run.accountId, since: run.since, result, modes: run.modes });
     },
-    finished(req, reply) {
-      const call = req.configCall;
-      if (!call) return;
-      control.journal.record(call, {
-        method: req.method,
-        timeMs: startedAt.get(req) ?? control.clock.now(),
-        durationMs: reply.elapsedTime,
-        fault: faults.get(req),
-      });
+    finished(call, method, durationMs) {
+      control.journal.record(call, method, durationMs);
     },
   };
 }

@@ -4,6 +4,9 @@
  * Each entry has the time (from the emulator clock), the action, the caller's account, the
  * parameters with secrets redacted, the HTTP status, the error code and the duration. The RPC route
  * records an entry after every call (src/routes/rpc.ts, onResponse hook).
+ *
+ * Recording is on every call's path, so it only keeps the call's record (its parameters are never
+ * changed after the call); the entry (ISO time, redacted parameters) is built when it is read.
  */
 import type { CallRecord } from '../routes/rpc.js';
 
@@ -54,6 +57,32 @@ export function redactParams(params: Record<string, string>): Record<string, str
   return out;
 }
 
+/** What `record` keeps: the call and the facts of its answer. */
+interface Recorded {
+  seq: number;
+  call: CallRecord;
+  method: string;
+  durationMs: number;
+}
+
+function entryOf(r: Recorded): JournalEntry {
+  const { call } = r;
+  return {
+    seq: r.seq,
+    time: new Date(call.startedAt).toISOString(),
+    timeMs: call.startedAt,
+    requestId: call.requestId,
+    method: r.method,
+    action: call.action ?? null,
+    accountId: call.accountId ?? null,
+    params: redactParams(call.params),
+    status: call.status,
+    errorCode: call.errorCode ?? null,
+    durationMs: Math.round(r.durationMs * 1000) / 1000,
+    fault: call.fault ?? null,
+  };
+}
+
 /** `List*`, `Get?ggregator` -> a whole-string, case-sensitive regular expression. */
 export function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
@@ -69,7 +98,7 @@ export function statusMatches(status: number, filter: string): boolean {
 }
 
 export class Journal {
-  private entries: JournalEntry[] = [];
+  private entries: Recorded[] = [];
   /** Index of the oldest entry once the ring is full. */
   private head = 0;
   private seq = 0;
@@ -80,22 +109,9 @@ export class Journal {
     return this.capacity;
   }
 
-  record(call: CallRecord, extra: { method: string; timeMs: number; durationMs: number; fault?: JournalFault }): void {
+  record(call: CallRecord, method: string, durationMs: number): void {
     if (this.capacity <= 0) return;
-    const entry: JournalEntry = {
-      seq: ++this.seq,
-      time: new Date(extra.timeMs).toISOString(),
-      timeMs: extra.timeMs,
-      requestId: call.requestId,
-      method: extra.method,
-      action: call.action ?? null,
-      accountId: call.accountId ?? null,
-      params: redactParams(call.params),
-      status: call.status,
-      errorCode: call.errorCode ?? null,
-      durationMs: Math.round(extra.durationMs * 1000) / 1000,
-      fault: extra.fault ?? null,
-    };
+    const entry: Recorded = { seq: ++this.seq, call, method, durationMs };
     if (this.entries.length < this.capacity) this.entries.push(entry);
     else {
       this.entries[this.head] = entry;
@@ -105,7 +121,7 @@ export class Journal {
 
   /** Entries matching the filter, newest first. */
   list(filter: JournalFilter = {}): JournalEntry[] {
-    const ordered = [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)].reverse();
+    const ordered = [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)].reverse().map(entryOf);
     const action = filter.action !== undefined ? globToRegExp(filter.action) : undefined;
     const out = ordered.filter(
       (e) =>
@@ -128,7 +144,8 @@ export class Journal {
 
   /** Changes the capacity, keeping the newest entries. */
   resize(capacity: number): void {
-    const newest = this.list().slice(0, Math.max(0, capacity)).reverse();
+    const ordered = [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)];
+    const newest = capacity > 0 ? ordered.slice(-capacity) : [];
     this.capacity = capacity;
     this.entries = newest;
     this.head = 0;

@@ -88,7 +88,7 @@ export function readyOffset(mode: ReadyMode): number {
 
 const badHeader = (name: string) => new ApiError('InvalidParameter', `The header ${name} must be a whole number.`, 400);
 
-type HeaderBag = Record<string, string | string[] | undefined>;
+export type HeaderBag = Record<string, string | string[] | undefined>;
 function headerInt(headers: HeaderBag, name: string): number | undefined {
   const raw = headers[name];
   const v = Array.isArray(raw) ? raw[0] : raw;

@@ -41,6 +41,26 @@ export function parseForm(raw: string, into: Params = Object.create(null) as Par
   return into;
 }
 
+/** Where `parseQuery` leaves the error of a query string that did not parse. */
+export const QUERY_ERROR: unique symbol = Symbol('query error');
+export type ParsedQuery = Params & { [QUERY_ERROR]?: unknown };
+
+/**
+ * The router's query-string parser (fastify `querystringParser`): the same strict decoding as
+ * parseForm, parsed once per request and shared by every route. A query that does not parse
+ * gives no parameters and carries its error under QUERY_ERROR, for the route to answer it in its
+ * own shape (the RPC route: RequestParameterMalformed in the requested format).
+ */
+export function parseQuery(raw: string): ParsedQuery {
+  try {
+    return parseForm(raw);
+  } catch (err) {
+    const empty = Object.create(null) as ParsedQuery;
+    empty[QUERY_ERROR] = err;
+    return empty;
+  }
+}
+
 /** The query string of a request URL, without the leading '?', or ''. */
 export function rawQuery(url: string): string {
   const q = url.indexOf('?');

@@ -11,6 +11,10 @@
  *   6. run         validate parameters against the action's schema, run the handler
  *                  (writes in one transaction; ClientToken idempotency)
  *   7. serialize   one serializer for successes and errors, JSON or XML
+ *   8. after       (onResponse) one journal entry and one log line per call
+ *
+ * This is the path every API call takes, so it stays lean: no async step unless a fault rule adds
+ * latency, one synchronous onResponse hook, work that can be done once done at registration.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lookupAction, runAction } from '../actions/index.js';
@@ -18,10 +22,11 @@ import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, readCommon } from '../protocol/common.js';
-import { FormBody, parseForm, rawQuery, type Params } from '../protocol/form.js';
+import { FormBody, QUERY_ERROR, rawQuery, type ParsedQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import { replyFormat } from '../protocol/common.js';
 import type { RpcHooks } from '../control/hooks.js';
+import type { JournalFault } from '../control/journal.js';
 
 export interface RpcOptions {
   services: Services;
@@ -38,6 +43,10 @@ export interface CallRecord {
   status: number;
   errorCode: string | undefined;
   params: Params;
+  /** Emulator time at which the call arrived (the journal's time). */
+  startedAt: number;
+  /** The fault rule that fired on this call, if any. */
+  fault?: JournalFault;
 }
 
 declare module 'fastify' {
@@ -53,6 +62,14 @@ export function baseUrlOf(req: FastifyRequest, publicUrl: string): string {
   return `${req.protocol}://${host}`;
 }
 
+function logCall(req: FastifyRequest, call: CallRecord, status: number, elapsedMs: number): void {
+  const ms = Math.round(elapsedMs);
+  req.log.info(
+    { action: call.action, status, account: call.accountId, requestId: call.requestId, ms },
+    `Config.${call.action ?? '?'} ${status} ${ms}ms account=${call.accountId ?? '-'} req=${call.requestId}${call.errorCode ? ` code=${call.errorCode}` : ''}`,
+  );
+}
+
 function send(reply: FastifyReply, r: Reply, headers: Record<string, string> = {}): FastifyReply {
   return reply.code(r.status).headers(headers).type(r.contentType).send(r.body);
 }
@@ -63,19 +80,18 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.uuid();
     let format: ReplyFormat = 'XML';
-    const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, params: {} };
+    const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, params: {}, startedAt: hooks ? hooks.now() : 0 };
     req.configCall = record;
     const extraHeaders: Record<string, string> = {};
     try {
       // 1. parameters
       const body = req.body instanceof FormBody ? req.body : undefined;
-      let params: Params;
-      try {
-        params = parseForm(rawQuery(req.url));
-      } catch (err) {
-        params = {};
+      // The router parsed the query string already (app.ts: querystringParser = parseQuery); the
+      // object is this request's own.
+      const params = req.query as ParsedQuery;
+      if (params[QUERY_ERROR] !== undefined) {
         format = req.headers['x-acs-action'] ? 'JSON' : 'XML';
-        throw err;
+        throw params[QUERY_ERROR];
       }
       if (body) {
         for (const k in body.fields) if (!(k in params)) params[k] = body.fields[k];
@@ -92,7 +108,8 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       record.action = common.action;
       // Only one version exists here, so a request without Version (a hand-typed curl) gets it.
       if (common.version !== undefined && common.version !== '' && common.version !== API_VERSION) throw Errors.invalidVersion();
-      // 4. auth
+      // 4. auth (first look at the store in this call: notice other processes' writes)
+      services.store.sync();
       const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: rawQuery(req.url), rawBody: body?.raw ?? '' });
       record.accountId = caller.accountId;
       if (caller.warning) {
@@ -103,12 +120,17 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       const action = lookupAction(common.action);
       // 5b. control plane: a matching fault rule may wait and/or throw a catalog error here; lifecycle
       //     read counters and the x-emulator-* lifecycle headers give this call's report delay
-      const control = hooks ? await hooks.beforeRun(req, { action: action.name, accountId: caller.accountId, params }) : undefined;
+      let control = hooks ? hooks.beforeRun(record, req.headers, action.name, caller.accountId, params) : undefined;
+      if (control instanceof Promise) control = await control;
       // 6. run
       const result = runAction(
         action,
         {
-          ...services,
+          config: services.config,
+          store: services.store,
+          clock: services.clock,
+          ids: services.ids,
+          catalog: services.catalog,
           action: action.name,
           requestId,
           accountId: caller.accountId,
@@ -132,11 +154,19 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
     }
   };
 
-  // Control plane: start time of each call, then one journal entry once it is answered.
-  if (hooks) {
-    app.addHook('onRequest', async (req) => hooks.started(req));
-    app.addHook('onResponse', async (req, reply) => hooks.finished(req, reply));
-  }
+  // Every request object gets the field up front (one shape for all requests).
+  app.decorateRequest('configCall', undefined);
+
+  // Once answered: one journal entry (control plane) and one log line per call.
+  app.addHook('onResponse', (req, reply, done) => {
+    const call = req.configCall;
+    if (call) {
+      const ms = reply.elapsedTime;
+      if (hooks) hooks.finished(call, req.method, ms);
+      logCall(req, call, reply.statusCode, ms);
+    }
+    done();
+  });
 
   app.get('/', handle);
   app.post('/', handle);

@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import { writeClockOf, type Db } from './db.js';
+import { Memo } from './memo.js';
 
 export interface Account {
   accountId: number;
@@ -21,6 +22,8 @@ export class AccountsRepo {
   private readonly keyStmt;
   private readonly upsertKeyStmt;
   private readonly keysStmt;
+  private readonly callerStmt;
+  private readonly callers: Memo<string, (AccessKey & { configEnabled: boolean | undefined }) | undefined>;
   constructor(db: Db) {
     this.getStmt = db.prepare<[number], AccountRow>('SELECT * FROM accounts WHERE account_id = ?');
     this.listStmt = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_seq, account_id');
@@ -35,6 +38,15 @@ export class AccountsRepo {
        ON CONFLICT(access_key_id) DO UPDATE SET secret = excluded.secret, account_id = excluded.account_id`,
     );
     this.keysStmt = db.prepare<[], { access_key_id: string; secret: string; account_id: number }>('SELECT * FROM access_keys ORDER BY rowid');
+    this.callerStmt = db
+      .prepare<[string], [string, number, number | null]>(
+        'SELECT k.secret, k.account_id, a.config_enabled FROM access_keys k LEFT JOIN accounts a ON a.account_id = k.account_id WHERE k.access_key_id = ?',
+      )
+      .raw();
+    this.callers = new Memo(writeClockOf(db), (id) => {
+      const r = this.callerStmt.get(id);
+      return r && { accessKeyId: id, secret: r[0], accountId: r[1], configEnabled: r[2] === null ? undefined : r[2] === 1 };
+    });
   }
   get(accountId: number): Account | undefined {
     const r = this.getStmt.get(accountId);
@@ -49,6 +61,13 @@ export class AccountsRepo {
   accessKey(accessKeyId: string): AccessKey | undefined {
     const r = this.keyStmt.get(accessKeyId);
     return r && { accessKeyId: r.access_key_id, secret: r.secret, accountId: r.account_id };
+  }
+  /**
+   * A key with what authentication needs of its account, in one indexed lookup (every API call
+   * makes it; memoized): `configEnabled` is undefined when the account row does not exist.
+   */
+  keyWithAccount(accessKeyId: string): (AccessKey & { configEnabled: boolean | undefined }) | undefined {
+    return this.callers.get(accessKeyId);
   }
   accessKeys(): AccessKey[] {
     return this.keysStmt.all().map((r) => ({ accessKeyId: r.access_key_id, secret: r.secret, accountId: r.account_id }));

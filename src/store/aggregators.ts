@@ -1,5 +1,6 @@
 import type { ChangeSet } from './changes.js';
-import type { Db } from './db.js';
+import { writeClockOf, type Db } from './db.js';
+import { Memo } from './memo.js';
 
 export const AGGREGATOR_TYPES = ['RD', 'CUSTOM', 'FOLDER'] as const;
 export type AggregatorType = (typeof AGGREGATOR_TYPES)[number];
@@ -42,9 +43,12 @@ export class AggregatorsRepo {
   private readonly allStmt;
   private readonly setReadyStmt;
 
+  private readonly owners: Memo<string, number | undefined>;
+
   constructor(db: Db, private readonly changes?: ChangeSet) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
     this.ownerStmt = db.prepare<[string], number>('SELECT account_id FROM aggregators WHERE aggregator_id = ?').pluck();
+    this.owners = new Memo(writeClockOf(db), (id) => this.ownerStmt.get(id));
     this.byNameStmt = db.prepare<[number, string], Row>('SELECT * FROM aggregators WHERE account_id = ? AND name = ?');
     this.pageStmt = db.prepare<[number, number, number], Row>('SELECT * FROM aggregators WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.countStmt = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM aggregators WHERE account_id = ?');
@@ -79,7 +83,7 @@ export class AggregatorsRepo {
    * on a read path needs (one indexed lookup instead of two queries).
    */
   ownerOf(aggregatorId: string): number | undefined {
-    return this.ownerStmt.get(aggregatorId);
+    return this.owners.get(aggregatorId);
   }
   byName(accountId: number, name: string): Aggregator | undefined {
     const r = this.byNameStmt.get(accountId, name);

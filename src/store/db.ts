@@ -4,6 +4,7 @@
  * Files get WAL and foreign keys; ':memory:' is the default and what every test uses.
  */
 import Database from 'better-sqlite3';
+import { WriteClock } from './memo.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -31,6 +32,39 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+const clocks = new WeakMap<Db, WriteClock>();
+
+/**
+ * The write clock of a database (src/store/memo.ts): from the first call on, every statement
+ * prepared on `db` that writes (and every `exec`) bumps it when run. Statements prepared before
+ * the first call are not tracked, so the Store calls this before its repositories prepare any.
+ */
+export function writeClockOf(db: Db): WriteClock {
+  let clock = clocks.get(db);
+  if (clock) return clock;
+  const tracked = new WriteClock();
+  clock = tracked;
+  clocks.set(db, tracked);
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((source: string) => {
+    const stmt = prepare(source);
+    if (!stmt.reader) {
+      const run = stmt.run;
+      stmt.run = function (this: Database.Statement, ...args: unknown[]) {
+        tracked.written();
+        return run.apply(this, args);
+      } as typeof stmt.run;
+    }
+    return stmt;
+  }) as typeof db.prepare;
+  const exec = db.exec.bind(db);
+  db.exec = ((source: string) => {
+    tracked.written();
+    return exec(source);
+  }) as typeof db.exec;
+  return tracked;
 }
 
 export function schemaVersion(db: Db): number {

@@ -4,7 +4,8 @@
  */
 import { ChangeSet } from './changes.js';
 import type Database from 'better-sqlite3';
-import { closeDatabase, openDatabase, type Db } from './db.js';
+import { closeDatabase, openDatabase, writeClockOf, type Db } from './db.js';
+import type { WriteClock } from './memo.js';
 import { AccountsRepo } from './accounts.js';
 import { AggregatorsRepo } from './aggregators.js';
 import { EvaluationsRepo } from './evaluations.js';
@@ -41,7 +42,14 @@ export class Store {
   readonly resources: ResourcesRepo;
   readonly evaluations: EvaluationsRepo;
 
+  /** Moves on every write and rollback; memoized lookups (memo.ts) start afresh when it does. */
+  readonly writes: WriteClock;
+  private readonly dataVersionStmt;
+  private dataVersion = 0;
+
   constructor(readonly db: Db) {
+    this.writes = writeClockOf(db);
+    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.accounts = new AccountsRepo(db);
     this.aggregators = new AggregatorsRepo(db, this.changes);
     this.packs = new PacksRepo(db);
@@ -63,7 +71,26 @@ export class Store {
 
   /** Runs `fn` atomically: everything or nothing is written. */
   transaction<T>(fn: () => T): T {
-    return this.runInTransaction.immediate(fn) as T;
+    try {
+      return this.runInTransaction.immediate(fn) as T;
+    } catch (err) {
+      this.writes.written(); // rolled back: memos may hold rows that are gone
+      throw err;
+    }
+  }
+
+  /**
+   * Notices writes of other processes on the same database file (SQLite's data_version moves
+   * when another connection commits), so memoized lookups never serve stale rows. The API routes
+   * call it once per request; an in-memory database has no other writer.
+   */
+  sync(): void {
+    if (this.db.memory) return;
+    const v = this.dataVersionStmt.get() as number;
+    if (v !== this.dataVersion) {
+      this.dataVersion = v;
+      this.writes.written();
+    }
   }
 
   /** Empties every table (reset), keeping the schema. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Db } from './db.js';
+import { writeClockOf, type Db } from './db.js';
+import { Memo } from './memo.js';
 
 export interface TagPair {
   tagKey: string;
@@ -69,6 +70,8 @@ export class PacksRepo {
   private ownerStmt: Database.Statement<[number, string], Row> | undefined;
   private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
   private readonly getStmt;
+  private readonly packOwnerStmt;
+  private readonly owners: Memo<string, [accountId: number, aggregatorId: string] | undefined>;
   private readonly byNameStmt;
   private readonly countStmt;
   private readonly insertStmt;
@@ -79,6 +82,8 @@ export class PacksRepo {
 
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM compliance_packs WHERE compliance_pack_id = ?');
+    this.packOwnerStmt = db.prepare<[string], [number, string]>('SELECT account_id, aggregator_id FROM compliance_packs WHERE compliance_pack_id = ?').raw();
+    this.owners = new Memo(writeClockOf(db), (id) => this.packOwnerStmt.get(id));
     this.byNameStmt = db.prepare<[number, string, string], Row>('SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?');
     // Kept by triggers (migration 2): one row read instead of counting the owner's packs.
     this.countStmt = db
@@ -99,6 +104,10 @@ export class PacksRepo {
   get(id: string): CompliancePack | undefined {
     const r = this.getStmt.get(id);
     return r && toPack(r);
+  }
+  /** The owning account and aggregator ('' = single account) of a pack: what an ownership check needs (memoized). */
+  ownerOf(id: string): [accountId: number, aggregatorId: string] | undefined {
+    return this.owners.get(id);
   }
   byName(accountId: number, aggregatorId: string, name: string): CompliancePack | undefined {
     const r = this.byNameStmt.get(accountId, aggregatorId, name);

@@ -1,4 +1,5 @@
-import type { Db } from './db.js';
+import { writeClockOf, type Db } from './db.js';
+import { Memo } from './memo.js';
 
 export const REPORT_KINDS = ['aggregate-pack', 'pack', 'aggregate-rules', 'rules'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
@@ -37,6 +38,8 @@ export class ReportsRepo {
   private readonly allStmt;
   private readonly setReadyStmt;
 
+  private readonly latestMemo: Memo<string, Report | undefined>;
+
   constructor(db: Db) {
     this.latestStmt = db.prepare<[string], Row>(`SELECT ${META} FROM reports WHERE scope_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`);
     this.fileStmt = db.prepare<[string], Row>('SELECT * FROM reports WHERE object_key = ?');
@@ -47,11 +50,14 @@ export class ReportsRepo {
     this.deleteScopeStmt = db.prepare('DELETE FROM reports WHERE scope_id = ?');
     this.allStmt = db.prepare<[], Row>(`SELECT ${META} FROM reports ORDER BY created_at, rowid`);
     this.setReadyStmt = db.prepare('UPDATE reports SET ready_at = ? WHERE object_key = ?');
+    this.latestMemo = new Memo(writeClockOf(db), (scopeId) => {
+      const r = this.latestStmt.get(scopeId);
+      return r && toReport(r);
+    });
   }
-  /** The newest report of a pack (or rules scope), without its bytes. */
+  /** The newest report of a pack (or rules scope), without its bytes (memoized; do not change it). */
   latest(scopeId: string): Report | undefined {
-    const r = this.latestStmt.get(scopeId);
-    return r && toReport(r);
+    return this.latestMemo.get(scopeId);
   }
   file(objectKey: string): ReportFile | undefined {
     const r = this.fileStmt.get(objectKey);
