@@ -1,0 +1,84 @@
+/**
+ * Memoized hot lookups (src/store/memo.ts) never serve a row that changed: every write, every
+ * rollback and every commit of another connection on the same file makes them look again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { Store, type CompliancePack } from '../src/store/index.js';
+
+const ACCOUNT = 1009318965421234;
+const pack = (id: string, aggregatorId = ''): CompliancePack => ({
+  compliancePackId: id, accountId: ACCOUNT, aggregatorId, name: id, description: '', templateId: '', riskLevel: 1, scope: {},
+  templateContent: '', createdAt: 1, readyAt: 1,
+});
+
+function seed(store: Store): void {
+  store.transaction(() => {
+    store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true });
+    store.accounts.upsertAccessKey({ accessKeyId: 'K1', secret: 's1', accountId: ACCOUNT });
+  });
+}
+
+t.test('a write in this process is seen by the next lookup', async (t) => {
+  const store = Store.open(':memory:');
+  t.teardown(() => store.close());
+  seed(store);
+  t.equal(store.packs.ownerOf('cp-1'), undefined, 'absent, and remembered as absent');
+  store.transaction(() => store.packs.insert(pack('cp-1')));
+  t.same(store.packs.ownerOf('cp-1'), [ACCOUNT, '']);
+  t.equal(store.accounts.keyWithAccount('K1')?.configEnabled, true);
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: false }));
+  t.equal(store.accounts.keyWithAccount('K1')?.configEnabled, false, 'the account switch, through the join');
+  store.accounts.upsertAccessKey({ accessKeyId: 'K1', secret: 's2', accountId: ACCOUNT });
+  t.equal(store.accounts.keyWithAccount('K1')?.secret, 's2', 'a write outside a transaction counts too');
+  store.transaction(() => store.packs.delete('cp-1'));
+  t.equal(store.packs.ownerOf('cp-1'), undefined);
+});
+
+t.test('a rolled-back write is forgotten, even if it was looked up inside the transaction', async (t) => {
+  const store = Store.open(':memory:');
+  t.teardown(() => store.close());
+  seed(store);
+  t.throws(() =>
+    store.transaction(() => {
+      store.packs.insert(pack('cp-2'));
+      t.same(store.packs.ownerOf('cp-2'), [ACCOUNT, ''], 'seen inside the transaction');
+      throw new Error('fail the request');
+    }),
+  );
+  t.equal(store.packs.ownerOf('cp-2'), undefined, 'gone after the rollback');
+});
+
+t.test('lookups are frozen: a caller cannot corrupt what the next request sees', async (t) => {
+  const store = Store.open(':memory:');
+  t.teardown(() => store.close());
+  seed(store);
+  const key = store.accounts.keyWithAccount('K1')!;
+  t.ok(Object.isFrozen(key));
+  t.throws(() => ((key as { accountId: number }).accountId = 1));
+});
+
+t.test('another process committing to the same file is noticed by sync()', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'memo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'config.db');
+  const a = Store.open(file);
+  const b = Store.open(file);
+  t.teardown(() => {
+    a.close();
+    b.close();
+  });
+  seed(a);
+  a.sync();
+  t.equal(a.packs.ownerOf('cp-3'), undefined);
+  t.equal(a.reports.latest('cp-3'), undefined);
+  b.transaction(() => b.packs.insert(pack('cp-3', 'ca-1')));
+  a.sync();
+  t.same(a.packs.ownerOf('cp-3'), [ACCOUNT, 'ca-1'], 'the other connection\'s pack');
+  t.equal(a.accounts.keyWithAccount('K2'), undefined, 'absent, and remembered as absent');
+  b.transaction(() => b.accounts.upsertAccessKey({ accessKeyId: 'K2', secret: 's', accountId: ACCOUNT }));
+  a.sync();
+  t.equal(a.accounts.keyWithAccount('K2')?.accountId, ACCOUNT, 'after sync() it looks again');
+});
