@@ -10,7 +10,7 @@
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
-import type { CompliancePack, ConfigRule, Scope, TagPair } from '../store/index.js';
+import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
 import { commaList, writableAggregator } from './aggregators.js';
 import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
@@ -297,7 +297,8 @@ export function wirePack(ctx: ActionContext, pack: CompliancePack): Record<strin
 }
 
 /** A pack as the List*CompliancePacks actions show it. */
-export function wirePackSummary(ctx: ActionContext, pack: CompliancePack): Record<string, unknown> {
+/** `tags`: the page's tags fetched at once (TagsRepo.ofMany); looked up per pack without it. */
+export function wirePackSummary(ctx: ActionContext, pack: CompliancePack, tags?: Map<string, Tag[]>): Record<string, unknown> {
   return {
     AccountId: pack.accountId,
     ...(pack.aggregatorId ? { AggregatorId: pack.aggregatorId } : {}),
@@ -308,7 +309,7 @@ export function wirePackSummary(ctx: ActionContext, pack: CompliancePack): Recor
     Description: pack.description,
     RiskLevel: pack.riskLevel,
     Status: packStatus(ctx, pack),
-    Tags: wireTags(ctx, pack.compliancePackId),
+    Tags: wireTags(ctx, pack.compliancePackId, tags),
   };
 }
 
@@ -349,9 +350,10 @@ export function listPacks(
     pageSize,
     offset,
   );
+  const tags = ctx.store.tags.ofMany(items.map((pack) => pack.compliancePackId));
   return {
     CompliancePacksResult: {
-      CompliancePacks: items.map((pack) => wirePackSummary(ctx, pack)),
+      CompliancePacks: items.map((pack) => wirePackSummary(ctx, pack, tags)),
       PageNumber: pageNumber,
       PageSize: pageSize,
       TotalCount: total,

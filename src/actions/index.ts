@@ -76,7 +76,7 @@ export function runAction(action: CompiledAction, ctx: ActionContext, raw: Param
   // `prelude`: writes of the control plane that belong to this request (a "reads" lifecycle resource
   // made ready by this read); they commit with the action or roll back with it.
   if (action.readOnly) {
-    if (!prelude) return action.handler(ctx, params);
+    if (!prelude) return ctx.store.read(() => action.handler(ctx, params));
     return ctx.store.transaction(() => {
       prelude();
       return action.handler(ctx, params);

@@ -4,7 +4,7 @@
  * wire (PascalCase) out; nothing here knows HTTP.
  */
 import { ApiError, Errors } from '../errors.js';
-import type { Aggregator, CompliancePack, ConfigRule, Scope, TagPair } from '../store/index.js';
+import type { Aggregator, CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import type { ActionContext } from './define.js';
 
 // ---- lookups with ownership -----------------------------------------------------------------
@@ -113,8 +113,10 @@ export function hasTags(ctx: ActionContext, resourceId: string, filter: { key: s
   return filter.every((f) => own.has(f.key) && (f.value === '' || own.get(f.key) === f.value));
 }
 
-export function wireTags(ctx: ActionContext, resourceId: string): { TagKey: string; TagValue: string }[] {
-  return ctx.store.tags.of(resourceId).map((t) => ({ TagKey: t.key, TagValue: t.value }));
+/** `known`: the resource's tags when the caller fetched them already (TagsRepo.ofMany for a page). */
+export function wireTags(ctx: ActionContext, resourceId: string, known?: Map<string, Tag[]>): { TagKey: string; TagValue: string }[] {
+  const tags = known ? (known.get(resourceId) ?? []) : ctx.store.tags.of(resourceId);
+  return tags.map((t) => ({ TagKey: t.key, TagValue: t.value }));
 }
 
 // ---- scope ------------------------------------------------------------------------------------

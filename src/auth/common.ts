@@ -16,6 +16,8 @@ export interface AuthRequest {
   headers: Headers;
   /** The URL query string as received, without '?' (V3 canonicalizes the query alone). */
   rawQuery?: string;
+  /** The query string already decoded (parseForm of rawQuery), when the caller has it. */
+  query?: Params;
   /** The form body text as received, '' when there is none (V3 hashes its bytes). */
   rawBody?: string;
 }

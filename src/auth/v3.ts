@@ -16,7 +16,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Errors } from '../errors.js';
-import { parseForm, percentEncode } from '../protocol/form.js';
+import { parseForm, percentEncode, type Params } from '../protocol/form.js';
 import { checkTimestamp, headerValue, safeEqual, type AuthRequest, type Verdict, type Verifier, type VerifyContext } from './common.js';
 
 /** Algorithm name -> Node hash name. */
@@ -48,8 +48,9 @@ export function parseAuthorization(header: string | undefined): V3Authorization 
   return { algorithm: m[1], credential: parts.Credential, signedHeaders: parts.SignedHeaders, signature: parts.Signature };
 }
 
-export function v3CanonicalQuery(rawQuery: string): string {
-  const q = parseForm(rawQuery);
+/** `query`: the decoded query when the caller has it already (it must be parseForm(rawQuery)). */
+export function v3CanonicalQuery(rawQuery: string, query: Params = parseForm(rawQuery)): string {
+  const q = query;
   return Object.keys(q)
     .sort()
     .map((k) => `${k}=${percentEncode(q[k])}`)
@@ -60,6 +61,9 @@ export function v3Hash(algorithm: string, data: string | Buffer): string {
   return createHash(V3_ALGORITHMS[algorithm]).update(data).digest('hex');
 }
 
+/** The hash of an empty payload (every GET), per algorithm, computed once. */
+const EMPTY_PAYLOAD_HASH: Record<string, string> = Object.fromEntries(Object.keys(V3_ALGORITHMS).map((a) => [a, v3Hash(a, '')]));
+
 export interface V3Canonical {
   canonicalRequest: string;
   stringToSign: string;
@@ -68,12 +72,12 @@ export interface V3Canonical {
 
 export function v3Canonical(
   algorithm: string,
-  req: { method: string; rawQuery: string; rawBody: string; headers: AuthRequest['headers'] },
+  req: { method: string; rawQuery: string; query?: Params; rawBody: string; headers: AuthRequest['headers'] },
   signedHeaders: string[],
 ): V3Canonical {
-  const hashedPayload = v3Hash(algorithm, Buffer.from(req.rawBody, 'utf8'));
+  const hashedPayload = req.rawBody === '' ? EMPTY_PAYLOAD_HASH[algorithm] : v3Hash(algorithm, Buffer.from(req.rawBody, 'utf8'));
   const canonicalHeaders = signedHeaders.map((h) => `${h}:${(headerValue(req.headers, h) ?? '').trim()}\n`).join('');
-  const canonicalRequest = [req.method.toUpperCase(), '/', v3CanonicalQuery(req.rawQuery), canonicalHeaders, signedHeaders.join(';'), hashedPayload].join('\n');
+  const canonicalRequest = [req.method.toUpperCase(), '/', v3CanonicalQuery(req.rawQuery, req.query), canonicalHeaders, signedHeaders.join(';'), hashedPayload].join('\n');
   const stringToSign = `${algorithm}\n${v3Hash(algorithm, canonicalRequest)}`;
   return { canonicalRequest, stringToSign, hashedPayload };
 }
@@ -104,7 +108,7 @@ export class V3Verifier implements Verifier {
     const secret = ctx.secretOf(accessKeyId!);
     if (secret === undefined) return fail(Errors.accessKeyNotFound());
     const signedHeaders = auth.signedHeaders!.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
-    const c = v3Canonical(auth.algorithm, { method: req.method, rawQuery: req.rawQuery ?? '', rawBody: req.rawBody ?? '', headers: req.headers }, signedHeaders);
+    const c = v3Canonical(auth.algorithm, { method: req.method, rawQuery: req.rawQuery ?? '', query: req.query, rawBody: req.rawBody ?? '', headers: req.headers }, signedHeaders);
     const detail = { stringToSign: c.stringToSign, canonicalRequest: c.canonicalRequest };
     const sentHash = headerValue(req.headers, 'x-acs-content-sha256');
     const hashOk = sentHash === undefined || sentHash.trim().toLowerCase() === c.hashedPayload;

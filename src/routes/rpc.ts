@@ -22,7 +22,7 @@ import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, readCommon } from '../protocol/common.js';
-import { FormBody, QUERY_ERROR, rawQuery, type ParsedQuery, type Params } from '../protocol/form.js';
+import { FormBody, parseQuery, QUERY_ERROR, rawQuery, type ParsedQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import { replyFormat } from '../protocol/common.js';
 import type { RpcHooks } from '../control/hooks.js';
@@ -87,13 +87,16 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       // 1. parameters
       const body = req.body instanceof FormBody ? req.body : undefined;
       // The router parsed the query string already (app.ts: querystringParser = parseQuery); the
-      // object is this request's own.
-      const params = req.query as ParsedQuery;
-      if (params[QUERY_ERROR] !== undefined) {
+      // object is this request's own. (The router also cuts at '#', which a request target never
+      // carries; if one does, the query is taken from the first '?' as everywhere else.)
+      const query = req.url.includes('#') ? parseQuery(rawQuery(req.url)) : (req.query as ParsedQuery);
+      if (query[QUERY_ERROR] !== undefined) {
         format = req.headers['x-acs-action'] ? 'JSON' : 'XML';
-        throw params[QUERY_ERROR];
+        throw query[QUERY_ERROR];
       }
+      let params: Params = query;
       if (body) {
+        params = Object.assign(Object.create(null) as Params, query);
         for (const k in body.fields) if (!(k in params)) params[k] = body.fields[k];
       }
       record.params = params;
@@ -110,7 +113,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       if (common.version !== undefined && common.version !== '' && common.version !== API_VERSION) throw Errors.invalidVersion();
       // 4. auth (first look at the store in this call: notice other processes' writes)
       services.store.sync();
-      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: rawQuery(req.url), rawBody: body?.raw ?? '' });
+      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: rawQuery(req.url), query, rawBody: body?.raw ?? '' });
       record.accountId = caller.accountId;
       if (caller.warning) {
         extraHeaders[AUTH_WARNING_HEADER] = caller.warning;

@@ -23,6 +23,7 @@ export interface TagSearch {
 
 export class TagsRepo {
   private readonly ofStmt;
+  private readonly ofManyStmt;
   private readonly putStmt;
   private readonly removeStmt;
   private readonly removeAllStmt;
@@ -31,6 +32,7 @@ export class TagsRepo {
 
   constructor(private readonly db: Db) {
     this.ofStmt = db.prepare<[string], Row>('SELECT * FROM tags WHERE resource_id = ? ORDER BY rowid');
+    this.ofManyStmt = db.prepare<[string], Row>('SELECT * FROM tags WHERE resource_id IN (SELECT value FROM json_each(?)) ORDER BY rowid');
     this.putStmt = db.prepare(
       `INSERT INTO tags (resource_id, resource_type, account_id, tag_key, tag_value) VALUES (@resourceId, @resourceType, @accountId, @key, @value)
        ON CONFLICT(resource_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value`,
@@ -40,6 +42,18 @@ export class TagsRepo {
   }
   of(resourceId: string): Tag[] {
     return this.ofStmt.all(resourceId).map(toTag);
+  }
+  /** The tags of several resources in one lookup (a page of a List): id -> tags, each in `of` order. */
+  ofMany(resourceIds: string[]): Map<string, Tag[]> {
+    const out = new Map<string, Tag[]>();
+    if (resourceIds.length === 0) return out;
+    for (const r of this.ofManyStmt.all(JSON.stringify(resourceIds))) {
+      const tag = toTag(r);
+      const list = out.get(tag.resourceId);
+      if (list) list.push(tag);
+      else out.set(tag.resourceId, [tag]);
+    }
+    return out;
   }
   /** Tag rows after position `after` (rowid), in a stable order; statements cached per filter shape. */
   search(f: TagSearch, after: number, limit: number): { seq: number; tag: Tag }[] {
