@@ -98,10 +98,10 @@ async function realKey(em: TestEmulator): Promise<{ key: string; url: string }> 
 }
 
 /**
- * Warm-up, outside the watch: one real download loads the report builder. exceljs is imported lazily
- * on the first build (src/reports/files.ts keeps start-up fast), and loading a module reads its files
- * under node_modules. That is module loading, not serving a report from disk, so it happens here once,
- * before any assertion; every later download must then touch no file at all.
+ * Warm-up, outside the watch: one real download. The report builder used to import exceljs lazily on
+ * the first build, and loading a module reads its files under node_modules. That is module loading,
+ * not serving a report from disk, so it happens here once, before any assertion; every later download
+ * must then touch no file at all.
  */
 t.before(async () => {
   const em = await testApp(t);

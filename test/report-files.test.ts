@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { unzipSync } from 'fflate';
 import t from 'tap';
-import { packReportWorkbook, SHEETS } from '../src/reports/files.js';
+import { cstTime, NON_COMPLIANT_COLUMNS, packReportWorkbook, RULE_COLUMNS, SHEETS, type PackReportSnapshot } from '../src/reports/files.js';
 import { signedReportUrl } from '../src/reports/links.js';
-import { createPackReport, createRulesReport, ensureReportFile, isPending, snapshotPack } from '../src/reports/service.js';
+import { createPackReport, createRulesReport, ensureReportFile, isPending, snapshotPack, snapshotRules } from '../src/reports/service.js';
+import { packResources } from '../src/engine/rollup.js';
 import { evaluatePack } from '../src/engine/index.js';
 import { call, DEMO, NOW, testApp, type TestEmulator } from './helpers.js';
 
@@ -135,9 +136,9 @@ t.test('single-account pack reports are a bare workbook under an .xls key', asyn
 t.test('the same snapshot always gives the same bytes', async (t) => {
   const em = await testApp(t);
   const snapshot = snapshotPack(em.services, em.services.store.packs.get(DEMO.compliancePackId)!, NOW);
-  const a = await packReportWorkbook(snapshot);
+  const a = packReportWorkbook(snapshot);
   await new Promise((r) => setTimeout(r, 1100));
-  const b = await packReportWorkbook(snapshot);
+  const b = packReportWorkbook(snapshot);
   t.ok(a.equals(b), 'byte-stable across wall-clock seconds');
   const entries = unzipSync(new Uint8Array(a));
   t.ok(Object.keys(entries).includes('xl/workbook.xml'));
@@ -166,4 +167,119 @@ t.test('rules reports follow the same pattern (building blocks for Generate*Conf
   const bare = await fetchUrl(em, signedReportUrl('http://x', own.objectKey, NOW, 3600));
   t.equal(bare.headers['content-type'], 'application/vnd.ms-excel');
   t.same(nonCompliantIds(await load(new Uint8Array(bare.rawPayload))), [], 'Tom has no rules of his own');
+});
+
+/**
+ * The workbook as exceljs built it before issue 8 (in-memory Workbook, same sheets, widths, bold
+ * headers, frozen pane, properties): the reference the hand-written SpreadsheetML must read back like.
+ */
+async function exceljsWorkbook(s: PackReportSnapshot): Promise<Uint8Array> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Cloud Config';
+  wb.created = new Date(s.createdAt);
+  wb.modified = new Date(s.createdAt);
+  const overview = wb.addWorksheet(SHEETS.overview);
+  overview.columns = [{ width: 36 }, { width: 30 }, { width: 40 }, { width: 16 }, { width: 20 }, { width: 26 }];
+  const facts: [string, string | number][] = [
+    ...(s.compliancePackId
+      ? ([['合规包名称 Compliance pack', s.compliancePackName], ['合规包ID Compliance pack ID', s.compliancePackId]] as [string, string][])
+      : ([['报告 Report', '规则检测报告 Rules report'], ['范围 Scope', s.compliancePackName]] as [string, string][])),
+    [s.aggregatorId ? '账号组ID Account group ID' : '账号ID Account ID', s.aggregatorId || String(s.accountId)],
+    ['管理账号ID Owner account ID', String(s.accountId)],
+    ['报告时间 Report time (UTC+8)', cstTime(s.createdAt)],
+    ['风险等级 Risk level', s.riskLevel],
+    ['规则总数 Total rules', s.totals.rules],
+    ['合规规则数 Compliant rules', s.totals.compliantRules],
+    ['不合规规则数 Non-compliant rules', s.totals.nonCompliantRules],
+    ['资源总数 Total resources', s.totals.resources],
+    ['合规资源数 Compliant resources', s.totals.compliantResources],
+    ['不合规资源数 Non-compliant resources', s.totals.nonCompliantResources],
+  ];
+  for (const row of facts) overview.addRow(row);
+  overview.addRow([]);
+  overview.addRow([...RULE_COLUMNS]).font = { bold: true };
+  for (const r of s.rules) overview.addRow([r.configRuleName, r.configRuleId, r.managedRuleIdentifier, r.riskLevel, r.complianceType, r.nonCompliantCount]);
+  const sheet = wb.addWorksheet(SHEETS.nonCompliant);
+  sheet.columns = [{ width: 20 }, { width: 36 }, { width: 26 }, { width: 12 }, { width: 28 }, { width: 28 }, { width: 26 }, { width: 16 }, { width: 60 }, { width: 22 }];
+  sheet.addRow([...NON_COMPLIANT_COLUMNS]).font = { bold: true };
+  for (const r of s.nonCompliant) {
+    sheet.addRow([String(r.accountId), r.configRuleName, r.configRuleId, r.riskLevel, r.resourceId, r.resourceName, r.resourceType, r.regionId, r.reason, cstTime(r.evaluatedAt)]);
+  }
+  sheet.views = [{ state: 'frozen', ySplit: 1 }];
+  return new Uint8Array(await wb.xlsx.writeBuffer());
+}
+
+/** What a reader sees: properties, and per sheet its widths, views, and every row's cells (value, type, bold). */
+function readBack(wb: ExcelJS.Workbook) {
+  return {
+    creator: wb.creator,
+    created: wb.created?.toISOString(),
+    modified: wb.modified?.toISOString(),
+    sheets: wb.worksheets.map((ws) => {
+      const rows: unknown[] = [];
+      ws.eachRow({ includeEmpty: true }, (row, n) => {
+        const cells: unknown[] = [];
+        row.eachCell({ includeEmpty: true }, (cell, c) => cells.push([c, cell.value, cell.type, cell.font?.bold === true]));
+        rows.push([n, row.font?.bold === true, cells]);
+      });
+      return {
+        name: ws.name,
+        widths: (ws.columns ?? []).map((c) => c.width),
+        // exceljs reads a sheet without views as null.
+        views: (ws.views ?? []).map((v) => ({ state: v.state, ySplit: (v as { ySplit?: number }).ySplit })),
+        rowCount: ws.rowCount,
+        rows,
+      };
+    }),
+  };
+}
+
+const TRICKY = ['a & b < c > d "e" \'f\'', ' leading', 'trailing ', 'two\nlines', 'tab\there', 'ctrl\u0001\u001f\u007fx', '中文 🙂 ✓', ''];
+
+t.test('the workbook reads back exactly like the exceljs-built one', async (t) => {
+  const em = await testApp(t);
+  const { store } = em.services;
+  const demo = snapshotPack(em.services, store.packs.get(DEMO.compliancePackId)!, NOW);
+  const rules = snapshotRules(em.services, { accountId: DEMO.managementAccountId, aggregatorId: DEMO.aggregatorId }, NOW);
+  const row = demo.nonCompliant[0];
+  const tricky: PackReportSnapshot = {
+    ...demo,
+    compliancePackName: TRICKY[0],
+    aggregatorId: '',
+    rules: TRICKY.map((text, i) => ({ ...demo.rules[0], configRuleName: text, nonCompliantCount: i })),
+    nonCompliant: TRICKY.map((text) => ({ ...row, configRuleName: text, resourceName: text, reason: text })),
+  };
+  t.ok(demo.nonCompliant.length > 10 && rules.nonCompliant.length > 10, 'real snapshots with rows');
+  for (const [name, snapshot] of [['demo pack', demo], ['rules report', rules], ['tricky text', tricky]] as const) {
+    const ours = readBack(await load(packReportWorkbook(snapshot)));
+    const reference = readBack(await load(await exceljsWorkbook(snapshot)));
+    t.same(ours, reference, name);
+    t.equal(ours.sheets[1].rows.length, snapshot.nonCompliant.length + 1, `${name}: one row per non-compliant result`);
+  }
+});
+
+t.test('text that looks like an escape (_xHHHH_) reads back as written', async (t) => {
+  const em = await testApp(t);
+  const demo = snapshotPack(em.services, em.services.store.packs.get(DEMO.compliancePackId)!, NOW);
+  const texts = ['_x0041_', 'a_x00e9_b', '_x005F_', '_x12_'];
+  const wb = await load(packReportWorkbook({ ...demo, nonCompliant: texts.map((text) => ({ ...demo.nonCompliant[0], resourceName: text })) }));
+  t.same(texts.map((_, i) => wb.getWorksheet(SHEETS.nonCompliant)!.getCell(`F${i + 2}`).value), texts);
+});
+
+t.test('the pack report counts resources as the roll-up does', async (t) => {
+  const em = await testApp(t);
+  const { store } = em.services;
+  for (const pack of [store.packs.get(DEMO.compliancePackId)!]) {
+    const resources = packResources(store.evaluations.byPack(pack.compliancePackId));
+    const { totals, nonCompliant } = snapshotPack(em.services, pack, NOW);
+    t.same(
+      { resources: totals.resources, compliantResources: totals.compliantResources, nonCompliantResources: totals.nonCompliantResources },
+      {
+        resources: resources.length,
+        compliantResources: resources.filter((r) => r.complianceType === 'COMPLIANT').length,
+        nonCompliantResources: resources.filter((r) => r.complianceType === 'NON_COMPLIANT').length,
+      },
+    );
+    t.same(nonCompliant.map((r) => `${r.configRuleId} ${r.resourceId}`), store.evaluations.byPack(pack.compliancePackId).filter((r) => r.complianceType === 'NON_COMPLIANT').map((r) => `${r.configRuleId} ${r.resourceId}`), 'rows in the same order');
+  }
 });

@@ -1,7 +1,12 @@
 /**
  * Evaluation and report-size timings (issue 8, "once evaluation exists"): 40 managed rules over
- * 10 000 resources, and building the Excel report of the resulting non-compliant rows. In-process,
- * on an in-memory store, so the figures are the engine's and the workbook writer's own cost.
+ * 10 000 resources, and building the Excel report of 10 000 non-compliant rows. In-process, on an
+ * in-memory store, so the figures are the engine's and the workbook writer's own cost.
+ *
+ * The evaluation yields more non-compliant results than that (18 249 with the demo inventory), so
+ * before the report is timed, every non-compliant result after the first `reportRows` (in the
+ * report's own order) is marked compliant: the pack keeps all its results and the report lists
+ * exactly `reportRows` rows.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,13 +22,21 @@ export interface EvaluationTimings {
   rules: number;
   resources: number;
   results: number;
+  /** Non-compliant results of the evaluation, before the cap. */
+  nonCompliantResults: number;
+  /** Rows of the report's non-compliant sheet. */
   nonCompliantRows: number;
   evaluateMs: number;
   reportMs: number;
+  /**
+   * CPU time of the report (user + system, all of the process's threads, so GC helpers count): on
+   * this shared 2-core machine it moves much less with the load than the wall-clock figure.
+   */
+  reportCpuMs: number;
   reportBytes: number;
 }
 
-export async function timeEvaluation(root: string, resourceCount = 10_000, ruleCount = 40): Promise<EvaluationTimings> {
+export async function timeEvaluation(root: string, resourceCount = 10_000, ruleCount = 40, reportRows = 10_000): Promise<EvaluationTimings> {
   const catalog = bundledCatalog();
   const demo = JSON.parse(readFileSync(path.join(root, 'fixtures', 'demo.json'), 'utf8')) as { resources: (Omit<InventoryResource, 'createdAt' | 'resourceName' | 'resourceGroupId' | 'tags'> & Partial<InventoryResource>)[] };
   const store = Store.open(':memory:');
@@ -66,11 +79,28 @@ export async function timeEvaluation(root: string, resourceCount = 10_000, ruleC
   const evaluateMs = performance.now() - t;
   const results = runs.reduce((n, r) => n + r.results, 0);
 
+  const countNonCompliant = () => (store.db.prepare("SELECT COUNT(*) AS n FROM evaluation_results WHERE compliance_type = 'NON_COMPLIANT'").get() as { n: number }).n;
+  const nonCompliantResults = countNonCompliant();
+  // Same order as EvaluationsRepo.byPack, which the report follows.
+  store.db
+    .prepare(
+      `UPDATE evaluation_results SET compliance_type = 'COMPLIANT', annotation = '' WHERE rowid IN (
+         SELECT e.rowid FROM evaluation_results e JOIN config_rules c ON c.config_rule_id = e.config_rule_id
+         WHERE c.compliance_pack_id = ? AND e.compliance_type = 'NON_COMPLIANT'
+         ORDER BY c.seq, e.account_id, e.resource_type, e.region_id, e.resource_id LIMIT -1 OFFSET ?)`,
+    )
+    .run(pack.compliancePackId, reportRows);
+
   t = performance.now();
+  const cpu = process.cpuUsage();
   const report = store.transaction(() => createPackReport({ store }, pack, T0 + 2000, 0));
   const file = await ensureReportFile(store, report.objectKey);
   const reportMs = performance.now() - t;
-  const nonCompliantRows = (store.db.prepare("SELECT COUNT(*) AS n FROM evaluation_results WHERE compliance_type = 'NON_COMPLIANT'").get() as { n: number }).n;
+  const reportCpu = process.cpuUsage(cpu);
+  const nonCompliantRows = countNonCompliant();
   store.close();
-  return { rules: identifiers.length, resources: resourceCount, results, nonCompliantRows, evaluateMs: Math.round(evaluateMs), reportMs: Math.round(reportMs), reportBytes: file?.content.length ?? 0 };
+  return {
+    rules: identifiers.length, resources: resourceCount, results, nonCompliantResults, nonCompliantRows,
+    evaluateMs: Math.round(evaluateMs), reportMs: Math.round(reportMs), reportCpuMs: Math.round((reportCpu.user + reportCpu.system) / 1000), reportBytes: file?.content.length ?? 0,
+  };
 }

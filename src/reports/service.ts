@@ -2,8 +2,8 @@
  * The report lifecycle: a report is CREATING from its generation until `readyAt`, then COMPLETE.
  * The state is computed from the clock, never from timers.
  *
- * Building the bytes. The action pipeline is synchronous (better-sqlite3 transactions) but exceljs
- * writes workbooks asynchronously. So generation is split in two:
+ * Building the bytes. Generate* answers at once, and the workbook (a few hundred ms for 10 000
+ * rows) is written after the answer. So generation is split in two:
  *   1. `createPackReport` (synchronous, inside the request's transaction) takes the SNAPSHOT of the
  *      evaluation results and stores the report row with the snapshot as a pending body
  *      (content type PENDING_CONTENT_TYPE, no ETag). This is what makes the report a snapshot: later
@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import type { Services } from '../actions/define.js';
 import { packResources, packRules, ruleCompliance, type PackRuleRow } from '../engine/rollup.js';
-import type { CompliancePack, EvaluationResultView, Report, ReportFile, ReportKind, Store } from '../store/index.js';
+import type { CompliancePack, ComplianceType, EvaluationResultView, Report, ReportFile, ReportKind, Store } from '../store/index.js';
 import { annotationReason, packReportObject, type PackReportSnapshot, type ReportPackaging } from './files.js';
 import { packReportKey, rulesReportKey } from './links.js';
 
@@ -38,13 +38,19 @@ export function reportStatus(report: Report | undefined, now: number): ReportSta
   return now >= report.readyAt ? 'COMPLETE' : 'CREATING';
 }
 
-/** What the report says about a pack at this instant, from the stored evaluation results. */
+/**
+ * What the report says about a pack at this instant, from the stored evaluation results. Only the
+ * non-compliant results are read; the resource counts are rolled up in SQL (issue 8: a pack with
+ * 40 000 results, 10 000 of them non-compliant, took about 1 s to snapshot when every result was read).
+ */
 export function snapshotPack(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number): PackReportSnapshot {
   const { store } = ctx;
+  const resources = store.evaluations.resourceCountsByPack(pack.compliancePackId);
   return buildSnapshot(
     { compliancePackId: pack.compliancePackId, compliancePackName: pack.name, aggregatorId: pack.aggregatorId, accountId: pack.accountId, riskLevel: pack.riskLevel },
     packRules(store, pack),
-    store.evaluations.byPack(pack.compliancePackId),
+    resources,
+    store.evaluations.byPack(pack.compliancePackId, 'NON_COMPLIANT'),
     at,
   );
 }
@@ -57,17 +63,25 @@ export function snapshotRules(ctx: Pick<Services, 'store'>, owner: { accountId: 
   const rules = store.rules.owned(owner.accountId, owner.aggregatorId).filter((r) => keep(r.configRuleId));
   const rows = rules.map((rule) => ({ rule, ...ruleCompliance(store, rule.configRuleId) }));
   const results = store.evaluations.search({ accountId: owner.accountId, aggregatorId: owner.aggregatorId }, -1, 0).items.filter((r) => keep(r.configRuleId)); // LIMIT -1: no limit
+  const resources = packResources(results);
+  const count = (type: ComplianceType) => resources.filter((r) => r.complianceType === type).length;
   const scope = owner.aggregatorId || String(owner.accountId);
-  return buildSnapshot({ compliancePackId: '', compliancePackName: scope, aggregatorId: owner.aggregatorId, accountId: owner.accountId, riskLevel: 0 }, rows, results, at);
+  return buildSnapshot(
+    { compliancePackId: '', compliancePackName: scope, aggregatorId: owner.aggregatorId, accountId: owner.accountId, riskLevel: 0 },
+    rows,
+    { total: resources.length, compliant: count('COMPLIANT'), nonCompliant: count('NON_COMPLIANT') },
+    results.filter((r) => r.complianceType === 'NON_COMPLIANT'),
+    at,
+  );
 }
 
 function buildSnapshot(
   head: Pick<PackReportSnapshot, 'compliancePackId' | 'compliancePackName' | 'aggregatorId' | 'accountId' | 'riskLevel'>,
   rules: PackRuleRow[],
-  results: EvaluationResultView[],
+  resources: { total: number; compliant: number; nonCompliant: number },
+  nonCompliant: EvaluationResultView[],
   at: number,
 ): PackReportSnapshot {
-  const resources = packResources(results);
   return {
     ...head,
     createdAt: at,
@@ -75,9 +89,9 @@ function buildSnapshot(
       rules: rules.length,
       compliantRules: rules.filter((r) => r.complianceType === 'COMPLIANT').length,
       nonCompliantRules: rules.filter((r) => r.complianceType === 'NON_COMPLIANT').length,
-      resources: resources.length,
-      compliantResources: resources.filter((r) => r.complianceType === 'COMPLIANT').length,
-      nonCompliantResources: resources.filter((r) => r.complianceType === 'NON_COMPLIANT').length,
+      resources: resources.total,
+      compliantResources: resources.compliant,
+      nonCompliantResources: resources.nonCompliant,
     },
     rules: rules.map((r) => ({
       configRuleId: r.rule.configRuleId,
@@ -87,21 +101,19 @@ function buildSnapshot(
       complianceType: r.complianceType,
       nonCompliantCount: r.nonCompliantResources,
     })),
-    nonCompliant: results
-      .filter((r) => r.complianceType === 'NON_COMPLIANT')
-      .map((r) => ({
-        accountId: r.accountId,
-        configRuleName: r.configRuleName,
-        configRuleId: r.configRuleId,
-        riskLevel: r.riskLevel,
-        resourceId: r.resourceId,
-        resourceName: r.resourceName,
-        resourceType: r.resourceType,
-        regionId: r.regionId,
-        annotation: r.annotation,
-        reason: annotationReason(r.annotation),
-        evaluatedAt: r.evaluatedAt,
-      })),
+    nonCompliant: nonCompliant.map((r) => ({
+      accountId: r.accountId,
+      configRuleName: r.configRuleName,
+      configRuleId: r.configRuleId,
+      riskLevel: r.riskLevel,
+      resourceId: r.resourceId,
+      resourceName: r.resourceName,
+      resourceType: r.resourceType,
+      regionId: r.regionId,
+      annotation: r.annotation,
+      reason: annotationReason(r.annotation),
+      evaluatedAt: r.evaluatedAt,
+    })),
   };
 }
 
@@ -218,7 +230,7 @@ export function ensureReportFile(store: Store, objectKey: string): Promise<Repor
 
 async function buildFile(store: Store, pending: ReportFile): Promise<ReportFile | undefined> {
   const body = JSON.parse(pending.content.toString('utf8')) as PendingBody;
-  const { content, contentType } = await packReportObject(body.baseName, body.packaging, body.snapshot);
+  const { content, contentType } = packReportObject(body.baseName, body.packaging, body.snapshot);
   if (!store.db.open) return undefined;
   // Store the bytes only if the row is still the pending one we built from (a report generated again
   // within the same minute replaces the row under the same key).
