@@ -38,7 +38,7 @@ const LOAD_CPU = 1;
 const { values: opt } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10,50' },
     only: { type: 'string' },
     soak: { type: 'boolean', default: false },
