@@ -62,7 +62,14 @@ export function baseUrlOf(req: FastifyRequest, publicUrl: string): string {
   return `${req.protocol}://${host}`;
 }
 
+/** Whether a logger writes info lines (pino answers; fastify's no-op logger has nothing to write). */
+function logsInfo(log: FastifyRequest['log']): boolean {
+  const pinoLike = log as { isLevelEnabled?: (level: string) => boolean };
+  return typeof pinoLike.isLevelEnabled === 'function' && pinoLike.isLevelEnabled('info');
+}
+
 function logCall(req: FastifyRequest, call: CallRecord, status: number, elapsedMs: number): void {
+  if (!logsInfo(req.log)) return;
   const ms = Math.round(elapsedMs);
   req.log.info(
     { action: call.action, status, account: call.accountId, requestId: call.requestId, ms },
