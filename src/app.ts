@@ -25,6 +25,7 @@ import { errorReply } from './protocol/serialize.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
 import { rpcRoutes } from './routes/rpc.js';
+import { lazySchemaCompilers } from './routes/schema-compilers.js';
 import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
 import { Store } from './store/index.js';
 
@@ -107,6 +108,8 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // No route declares a fastify schema: fastify's compilers (ajv, fast-json-stringify) load on first use.
+    schemaController: { compilersFactory: lazySchemaCompilers },
     // A URL the router cannot decode (bad percent-encoding in the path) still gets an API- or
     // OSS-shaped error rather than fastify's own JSON.
     frameworkErrors: (_err, req, res) => {
