@@ -22,7 +22,12 @@
  * this writer 0.2-0.3 s, most of it deflate (docs/performance.md). test/report-files.test.ts proves
  * that exceljs reads the result back exactly like the workbook it built itself.
  */
-import { zipSync, type Zippable } from 'fflate';
+import { createRequire } from 'node:module';
+import type * as Fflate from 'fflate';
+
+// fflate is loaded on first use: only report builds need it (~20 ms of start-up otherwise).
+let fflateModule: typeof Fflate | undefined;
+const zipSync: typeof Fflate.zipSync = (data, opts) => (fflateModule ??= createRequire(import.meta.url)('fflate') as typeof Fflate).zipSync(data, opts);
 
 export interface ReportRuleRow {
   configRuleId: string;
@@ -155,7 +160,7 @@ export function packReportWorkbook(s: PackReportSnapshot): Buffer {
     'xl/worksheets/sheet2.xml': sheet.bytes(NON_COMPLIANT_WIDTHS, true),
   };
   const mtime = new Date(s.createdAt);
-  const zip: Zippable = {};
+  const zip: Fflate.Zippable = {};
   for (const [name, part] of Object.entries(parts)) zip[name] = [typeof part === 'string' ? Buffer.from(part, 'utf8') : part, { mtime }];
   return toBuffer(zipSync(zip, { level: WORKBOOK_LEVEL }));
 }

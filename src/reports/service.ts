@@ -14,6 +14,9 @@
  * The download route calls `ensureReportFile`, which awaits the same build when a link is fetched
  * before the background build finished (or after a restart of a file database). A half-built file is
  * never served: a pending row has no bytes to serve until its build has completed and been stored.
+ * Reports loaded from fixtures skip step 2 (`build: 'on-download'`): in the background, their builds
+ * (loading fflate, writing and deflating the workbook: hundreds of ms for a large report) would block
+ * the event loop just as the server starts answering, so their bytes are built by the first download.
  */
 import { createHash } from 'node:crypto';
 import type { Services } from '../actions/define.js';
@@ -118,10 +121,16 @@ function buildSnapshot(
 }
 
 /**
+ * When a report's bytes are built: right after the request (`background`, the default), or by the first
+ * download (`on-download`: reports loaded from fixtures, see the top of this file).
+ */
+export type ReportBuild = 'background' | 'on-download';
+
+/**
  * Stores a new pack report created at `at`, ready after `delayMs`, and schedules its bytes.
  * Account-group packs get a .zip holding the workbook; single-account packs a bare .xls workbook.
  */
-export function createPackReport(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number, delayMs: number): Report {
+export function createPackReport(ctx: Pick<Services, 'store'>, pack: CompliancePack, at: number, delayMs: number, build: ReportBuild = 'background'): Report {
   const packaging: ReportPackaging = pack.aggregatorId ? 'zip' : 'xls';
   return storePending(ctx.store, {
     objectKey: packReportKey(pack.accountId, pack.compliancePackId, at, packaging),
@@ -132,6 +141,7 @@ export function createPackReport(ctx: Pick<Services, 'store'>, pack: ComplianceP
     packaging,
     snapshot: snapshotPack(ctx, pack, at),
     delayMs,
+    build,
   });
 }
 
@@ -150,13 +160,14 @@ export function createRulesReport(ctx: Pick<Services, 'store'>, owner: { account
     packaging: owner.aggregatorId ? 'zip' : 'xls',
     snapshot: snapshotRules(ctx, owner, at, ruleIds),
     delayMs,
+    build: 'background',
   });
 }
 export const rulesReportScope = (owner: { accountId: number; aggregatorId: string }): string => owner.aggregatorId || String(owner.accountId);
 
 function storePending(
   store: Store,
-  r: { objectKey: string; scopeId: string; kind: ReportKind; accountId: number; aggregatorId: string; packaging: ReportPackaging; snapshot: PackReportSnapshot; delayMs: number },
+  r: { objectKey: string; scopeId: string; kind: ReportKind; accountId: number; aggregatorId: string; packaging: ReportPackaging; snapshot: PackReportSnapshot; delayMs: number; build: ReportBuild },
 ): Report {
   const baseName = r.objectKey.slice(r.objectKey.lastIndexOf('/') + 1).replace(/\.(zip|xls)$/, '');
   const body: PendingBody = { baseName, packaging: r.packaging, snapshot: r.snapshot };
@@ -172,7 +183,7 @@ function storePending(
     etag: '',
   };
   store.reports.insert({ ...report, content: Buffer.from(JSON.stringify(body)) });
-  scheduleBuild(store, r.objectKey);
+  if (r.build === 'background') scheduleBuild(store, r.objectKey);
   return report;
 }
 
