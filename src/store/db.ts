@@ -3,11 +3,15 @@
  *
  * Files get WAL and foreign keys; ':memory:' is the default and what every test uses.
  */
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { WriteClock } from './memo.js';
 import { MIGRATIONS } from './migrations.js';
 
-export type Db = Database.Database;
+// require(), not an ESM import: cheaper to load for a CommonJS package (see app.ts).
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
+export type Db = BetterSqlite3.Database;
 
 /** The database file cannot be opened (missing directory, no permission, not a database). */
 export class StoreOpenError extends Error {
@@ -52,7 +56,7 @@ export function writeClockOf(db: Db): WriteClock {
     const stmt = prepare(source);
     if (!stmt.reader) {
       const run = stmt.run;
-      stmt.run = function (this: Database.Statement, ...args: unknown[]) {
+      stmt.run = function (this: BetterSqlite3.Statement, ...args: unknown[]) {
         tracked.written();
         return run.apply(this, args);
       } as typeof stmt.run;
