@@ -77,8 +77,10 @@ function logCall(req: FastifyRequest, call: CallRecord, status: number, elapsedM
   );
 }
 
-function send(reply: FastifyReply, r: Reply, headers: Record<string, string> = {}): FastifyReply {
-  return reply.code(r.status).headers(headers).type(r.contentType).send(r.body);
+function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): FastifyReply {
+  reply.code(r.status);
+  if (headers) reply.headers(headers);
+  return reply.type(r.contentType).send(r.body);
 }
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
@@ -89,7 +91,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
     let format: ReplyFormat = 'XML';
     const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, params: {}, startedAt: hooks ? hooks.now() : 0 };
     req.configCall = record;
-    const extraHeaders: Record<string, string> = {};
+    let extraHeaders: Record<string, string> | undefined;
     try {
       // 1. parameters
       const body = req.body instanceof FormBody ? req.body : undefined;
@@ -123,7 +125,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: rawQuery(req.url), query, rawBody: body?.raw ?? '' });
       record.accountId = caller.accountId;
       if (caller.warning) {
-        extraHeaders[AUTH_WARNING_HEADER] = caller.warning;
+        extraHeaders = { [AUTH_WARNING_HEADER]: caller.warning };
         req.log.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warningDetail?.code}`);
       }
       // 5. dispatch
