@@ -12,7 +12,7 @@ import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
 import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { commaList, writableAggregator } from './aggregators.js';
+import { checkWritableAggregator, commaList } from './aggregators.js';
 import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
 import { checkAggregator, checkRiskLevel, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
 
@@ -57,20 +57,22 @@ type ScopeInput = { [K in keyof typeof scopeParams]?: K extends 'TagsScope' | 'E
 /** The pack scope a request gives (fields it leaves out stay out, so Update keeps the old values). */
 export function readScope(q: ScopeInput): Scope {
   if (q.TagValueScope !== undefined && q.TagKeyScope === undefined) throw Errors.missingParameter('TagKeyScope');
-  const s: Scope = {
-    regionIdsScope: q.RegionIdsScope,
-    excludeRegionIdsScope: q.ExcludeRegionIdsScope,
-    resourceGroupIdsScope: q.ResourceGroupIdsScope,
-    excludeResourceGroupIdsScope: q.ExcludeResourceGroupIdsScope,
-    resourceIdsScope: q.ResourceIdsScope,
-    excludeResourceIdsScope: q.ExcludeResourceIdsScope,
-    tagKeyScope: q.TagKeyScope,
-    tagValueScope: q.TagValueScope,
-    tagsScope: tagPairs(q.TagsScope, 'TagsScope'),
-    excludeTagsScope: tagPairs(q.ExcludeTagsScope, 'ExcludeTagsScope'),
-  };
-  for (const k of Object.keys(s) as (keyof Scope)[]) if (s[k] === undefined) delete s[k];
-  return s;
+  const all: [keyof Scope, Scope[keyof Scope]][] = [
+    ['regionIdsScope', q.RegionIdsScope],
+    ['excludeRegionIdsScope', q.ExcludeRegionIdsScope],
+    ['resourceGroupIdsScope', q.ResourceGroupIdsScope],
+    ['excludeResourceGroupIdsScope', q.ExcludeResourceGroupIdsScope],
+    ['resourceIdsScope', q.ResourceIdsScope],
+    ['excludeResourceIdsScope', q.ExcludeResourceIdsScope],
+    ['tagKeyScope', q.TagKeyScope],
+    ['tagValueScope', q.TagValueScope],
+    ['tagsScope', tagPairs(q.TagsScope, 'TagsScope')],
+    ['excludeTagsScope', tagPairs(q.ExcludeTagsScope, 'ExcludeTagsScope')],
+  ];
+  // Only the given fields, added in this order (no `delete`: it leaves a slow dictionary-mode object).
+  const s: Record<string, unknown> = {};
+  for (const [k, v] of all) if (v !== undefined) s[k] = v;
+  return s as Scope;
 }
 
 export function packStatus(ctx: ActionContext, pack: CompliancePack): 'ACTIVE' | 'CREATING' {
@@ -271,7 +273,7 @@ export const createAggregateCompliancePack = defineAction({
   name: 'CreateAggregateCompliancePack',
   params: { AggregatorId: p.string({ required: true }), ...packCreateParams },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     const pack = createPack(ctx, q.AggregatorId, q, TAG_RESOURCE_TYPES.aggregatePack);
     return { CompliancePackId: pack.compliancePackId };
   },
@@ -365,7 +367,7 @@ export const updateAggregateCompliancePack = defineAction({
   name: 'UpdateAggregateCompliancePack',
   params: { AggregatorId: p.string({ required: true }), ...packUpdateParams },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     const pack = ownPack(ctx, q.AggregatorId, q.CompliancePackId);
     updatePack(ctx, pack, q, TAG_RESOURCE_TYPES.aggregatePack);
     return { CompliancePackId: pack.compliancePackId };
@@ -381,7 +383,7 @@ export const deleteAggregateCompliancePacks = defineAction({
     DeleteRule: p.boolean(),
   },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     return deletePacks(ctx, q.AggregatorId, q.CompliancePackIds, q.DeleteRule === true);
   },
 });
@@ -392,7 +394,7 @@ export const attachAggregateConfigRuleToCompliancePack = defineAction({
   name: 'AttachAggregateConfigRuleToCompliancePack',
   params: attachParams,
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     return attachRules(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId), q.ConfigRuleIds);
   },
 });
@@ -401,7 +403,7 @@ export const detachAggregateConfigRuleToCompliancePack = defineAction({
   name: 'DetachAggregateConfigRuleToCompliancePack',
   params: attachParams,
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     return detachRules(ctx, ownPack(ctx, q.AggregatorId, q.CompliancePackId), q.ConfigRuleIds);
   },
 });
@@ -416,7 +418,7 @@ export const copyCompliancePacks = defineAction({
     if (packIds.length === 0) throw Errors.srcCompliancePackIdsEmpty();
     const packs = packIds.map((id) => ownPack(ctx, src, id));
     const dests = q.DesAggregatorIds !== undefined && commaList(q.DesAggregatorIds).length > 0 ? commaList(q.DesAggregatorIds) : [src];
-    for (const d of dests) if (d !== '') writableAggregator(ctx, d);
+    for (const d of dests) if (d !== '') checkWritableAggregator(ctx, d);
     for (const d of dests) for (const pack of packs) copyPack(ctx, pack, d);
     return { CopyRulesResult: true };
   },

@@ -23,7 +23,16 @@ export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } 
 export function writableAggregator(ctx: ActionContext, aggregatorId: string): Aggregator {
   const agg = ctx.store.aggregators.get(aggregatorId);
   if (agg && agg.accountId !== ctx.accountId && agg.members.some((m) => m.accountId === ctx.accountId)) throw Errors.aggregatorMemberNoPermission();
-  return ownAggregator(ctx, aggregatorId);
+  if (!agg || agg.accountId !== ctx.accountId) throw Errors.aggregatorNotFound(); // as ownAggregator, without a second read
+  return agg;
+}
+
+/**
+ * writableAggregator for writes that need only the check: the owner passes on one indexed lookup
+ * (no row, no members); anyone else gets writableAggregator's answer.
+ */
+export function checkWritableAggregator(ctx: ActionContext, aggregatorId: string): void {
+  if (ctx.store.aggregators.ownerOf(aggregatorId) !== ctx.accountId) writableAggregator(ctx, aggregatorId);
 }
 
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });

@@ -98,11 +98,14 @@ export function runAction(action: CompiledAction, ctx: ActionContext, raw: Param
 function reevaluate(ctx: ActionContext): void {
   const { rules, aggregatorMembers } = ctx.store.changes.take();
   for (const aggregatorId of aggregatorMembers) {
-    const agg = ctx.store.aggregators.get(aggregatorId);
-    if (agg) for (const r of ctx.store.rules.owned(agg.accountId, aggregatorId)) rules.add(r.configRuleId);
+    const owner = ctx.store.aggregators.ownerOf(aggregatorId);
+    if (owner === undefined) continue;
+    // Read fresh from the store: these rules win over an object recorded by an insert.
+    for (const r of ctx.store.rules.owned(owner, aggregatorId)) rules.set(r.configRuleId, r);
   }
-  for (const id of rules) {
-    const rule = ctx.store.rules.get(id);
+  for (const [id, written] of rules) {
+    // A rule inserted by this request is evaluated as written (no read back); others are re-read.
+    const rule = written ?? ctx.store.rules.get(id);
     if (rule) evaluateRule(ctx, rule, ctx.now);
     else forgetRule(ctx, id);
   }

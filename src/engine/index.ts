@@ -72,7 +72,7 @@ export function ruleResourceTypes(catalog: Catalog, rule: ConfigRule): string[] 
 /** The accounts whose resources a rule evaluates. */
 export function ruleAccounts(store: Store, rule: ConfigRule): number[] {
   if (rule.aggregatorId === '') return [rule.accountId];
-  return store.aggregators.get(rule.aggregatorId)?.members.map((m) => m.accountId) ?? [];
+  return store.aggregators.memberIds(rule.aggregatorId);
 }
 
 export interface RuleRun {
@@ -93,14 +93,16 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
     store.evaluations.deleteForRule(rule.configRuleId);
     return { configRuleId: rule.configRuleId, evaluated: false, results: 0 };
   }
-  const params = effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
   const types = ruleResourceTypes(catalog, rule);
   const invoking = trigger ?? (rule.triggerTypes.split(',')[0] || 'ConfigurationItemChangeNotification');
   const results: EvaluationResult[] = [];
-  for (const accountId of ruleAccounts(store, rule)) {
+  // Worked out on the first resource in scope: most rules of a new pack have none (issue 8, writes).
+  let params: Params | undefined;
+  for (const accountId of types.length > 0 ? ruleAccounts(store, rule) : []) {
     for (const type of types) {
       for (const resource of store.resources.byAccountAndType(accountId, type)) {
         if (!inScope(rule.scope, resource)) continue;
+        params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
         const outcome = evaluateResource(evaluator, resource, params, now);
         results.push({
           configRuleId: rule.configRuleId,

@@ -35,6 +35,7 @@ export class AggregatorsRepo {
   private readonly pageStmt;
   private readonly countStmt;
   private readonly membersStmt;
+  private readonly memberIdsStmt;
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly insertMemberStmt;
@@ -53,6 +54,7 @@ export class AggregatorsRepo {
     this.pageStmt = db.prepare<[number, number, number], Row>('SELECT * FROM aggregators WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.countStmt = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM aggregators WHERE account_id = ?');
     this.membersStmt = db.prepare<[string], MemberRow>('SELECT account_id, account_name, account_type FROM aggregator_members WHERE aggregator_id = ? ORDER BY position');
+    this.memberIdsStmt = db.prepare<[string], number>('SELECT account_id FROM aggregator_members WHERE aggregator_id = ? ORDER BY position').pluck();
     this.insertStmt = db.prepare(
       `INSERT INTO aggregators (aggregator_id, account_id, name, description, aggregator_type, folder_id, created_at, ready_at)
        VALUES (@aggregatorId, @accountId, @name, @description, @aggregatorType, @folderId, @createdAt, @readyAt)`,
@@ -84,6 +86,10 @@ export class AggregatorsRepo {
    */
   ownerOf(aggregatorId: string): number | undefined {
     return this.owners.get(aggregatorId);
+  }
+  /** The member account ids of an aggregator, in order ([] for a missing one): one query, no aggregator row. */
+  memberIds(aggregatorId: string): number[] {
+    return this.memberIdsStmt.all(aggregatorId);
   }
   byName(accountId: number, name: string): Aggregator | undefined {
     const r = this.byNameStmt.get(accountId, name);

@@ -21,6 +21,15 @@ export class StoreOpenError extends Error {
   }
 }
 
+/**
+ * WAL pages before a commit checkpoints them into the database file (SQLite's default: 1 000).
+ * Each checkpoint costs two fsyncs and blocks the request that triggers it; at 10 000 pages
+ * (about 40 MB of WAL at most) a page rewritten by many commits is copied once, not ten times:
+ * about 10-20% less CPU and 25-40% less wall time per create (issue 8, docs/performance.md).
+ * Closing still checkpoints everything into one self-contained file.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 export function openDatabase(file: string): Db {
   let db: Db;
   try {
@@ -32,6 +41,7 @@ export function openDatabase(file: string): Db {
   if (file !== ':memory:' && file !== '') {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   }
   db.pragma('foreign_keys = ON');
   migrate(db);

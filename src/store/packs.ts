@@ -48,6 +48,11 @@ const toPack = (r: Row): CompliancePack => ({
   description: r.description, templateId: r.template_id, riskLevel: r.risk_level, scope: JSON.parse(r.scope_json) as Scope,
   templateContent: r.template_content, createdAt: r.created_at, readyAt: r.ready_at,
 });
+/** The INSERT's values, in its column order. */
+const insertValues = (p: CompliancePack): unknown[] => [
+  p.compliancePackId, p.accountId, p.aggregatorId, p.name, p.description, p.templateId, p.riskLevel, JSON.stringify(p.scope),
+  p.templateContent, p.createdAt, p.readyAt,
+];
 const toRow = (p: CompliancePack) => ({
   compliancePackId: p.compliancePackId, accountId: p.accountId, aggregatorId: p.aggregatorId, name: p.name,
   description: p.description, templateId: p.templateId, riskLevel: p.riskLevel, scopeJson: JSON.stringify(p.scope),
@@ -89,9 +94,10 @@ export class PacksRepo {
     this.countStmt = db
       .prepare<[number, string], number>('SELECT COALESCE((SELECT n FROM compliance_pack_counts WHERE account_id = ? AND aggregator_id = ?), 0)')
       .pluck();
-    this.insertStmt = db.prepare(
+    // Positional: cheaper to bind than named parameters from an object (issue 8, writes).
+    this.insertStmt = db.prepare<unknown[]>(
       `INSERT INTO compliance_packs (compliance_pack_id, account_id, aggregator_id, name, description, template_id, risk_level, scope_json, template_content, created_at, ready_at)
-       VALUES (@compliancePackId, @accountId, @aggregatorId, @name, @description, @templateId, @riskLevel, @scopeJson, @templateContent, @createdAt, @readyAt)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE compliance_packs SET name = @name, description = @description, risk_level = @riskLevel, scope_json = @scopeJson,
@@ -156,7 +162,7 @@ export class PacksRepo {
     return { items, total };
   }
   insert(p: CompliancePack): void {
-    this.insertStmt.run(toRow(p));
+    this.insertStmt.run(insertValues(p));
   }
   update(p: CompliancePack): void {
     this.updateStmt.run(toRow(p));

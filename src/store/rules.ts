@@ -56,6 +56,12 @@ const toRule = (r: Row): ConfigRule => ({
   scope: JSON.parse(r.scope_json) as Scope, triggerTypes: r.trigger_types, maximumExecutionFrequency: r.maximum_execution_frequency,
   state: r.state, createdAt: r.created_at, modifiedAt: r.modified_at, extendContent: r.extend_content, conditions: r.conditions,
 });
+/** The INSERT's values, in its column order. */
+const insertValues = (c: ConfigRule): unknown[] => [
+  c.configRuleId, c.accountId, c.aggregatorId, c.compliancePackId, c.name, c.description, c.sourceOwner, c.sourceIdentifier,
+  c.riskLevel, JSON.stringify(c.inputParameters), JSON.stringify(c.scope), c.triggerTypes, c.maximumExecutionFrequency, c.state,
+  c.createdAt, c.modifiedAt, c.extendContent ?? '', c.conditions ?? '',
+];
 const toRow = (c: ConfigRule) => ({
   configRuleId: c.configRuleId, accountId: c.accountId, aggregatorId: c.aggregatorId, compliancePackId: c.compliancePackId,
   name: c.name, description: c.description, sourceOwner: c.sourceOwner, sourceIdentifier: c.sourceIdentifier,
@@ -84,13 +90,12 @@ export class RulesRepo {
       'SELECT * FROM config_rules WHERE account_id = ? AND aggregator_id = ? ORDER BY seq LIMIT ? OFFSET ?',
     );
     this.countStmt = db.prepare<[number, string], { n: number }>('SELECT COUNT(*) AS n FROM config_rules WHERE account_id = ? AND aggregator_id = ?');
-    this.insertStmt = db.prepare(
+    // Positional: binding 18 named parameters from an object showed in the create profile (issue 8).
+    this.insertStmt = db.prepare<unknown[]>(
       `INSERT INTO config_rules (config_rule_id, account_id, aggregator_id, compliance_pack_id, name, description, source_owner,
          source_identifier, risk_level, input_parameters_json, scope_json, trigger_types, maximum_execution_frequency, state, created_at, modified_at,
          extend_content, conditions)
-       VALUES (@configRuleId, @accountId, @aggregatorId, @compliancePackId, @name, @description, @sourceOwner, @sourceIdentifier,
-         @riskLevel, @inputParametersJson, @scopeJson, @triggerTypes, @maximumExecutionFrequency, @state, @createdAt, @modifiedAt,
-         @extendContent, @conditions)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.updateStmt = db.prepare(
       `UPDATE config_rules SET compliance_pack_id = @compliancePackId, name = @name, description = @description, risk_level = @riskLevel,
@@ -124,15 +129,16 @@ export class RulesRepo {
     return this.ownedStmt.all(accountId, aggregatorId).map(toRule);
   }
   insert(c: ConfigRule): void {
-    this.changes?.rules.add(c.configRuleId);
-    this.insertStmt.run(toRow(c));
+    this.changes?.rules.set(c.configRuleId, c);
+    this.insertStmt.run(insertValues(c));
   }
   update(c: ConfigRule): void {
-    this.changes?.rules.add(c.configRuleId);
+    // Not the object: UPDATE leaves some columns as stored (owner, source), so the runner re-reads.
+    this.changes?.rules.set(c.configRuleId, undefined);
     this.updateStmt.run(toRow(c));
   }
   delete(id: string): void {
-    this.changes?.rules.add(id);
+    this.changes?.rules.set(id, undefined);
     this.deleteStmt.run(id);
   }
 }
