@@ -83,3 +83,28 @@ t.test('journalSize 0 turns the journal off', async (t) => {
   await call(em, 'ListAggregators', { MaxResults: 1 });
   t.same((await ctl(em, 'GET', '/_emulator/requests')).json.requests, []);
 });
+
+t.test('a form POST is journaled with the query\'s parameters, then the body\'s new ones, secrets redacted', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({
+    method: 'POST',
+    url: '/?Action=ListAggregators&Format=JSON&MaxResults=5',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'MaxResults=7&NextToken=&Signature=c2lnbmF0dXJl&Note=a%20b%2Bc',
+  });
+  t.equal(res.statusCode, 400, 'Note is not a parameter of ListAggregators');
+  const journal = await ctl(em, 'GET', '/_emulator/requests');
+  const [entry] = journal.json.requests;
+  t.equal(entry.method, 'POST');
+  t.same(entry.params, { Action: 'ListAggregators', Format: 'JSON', MaxResults: '5', NextToken: '', Signature: '***', Note: 'a b+c' });
+  t.notMatch(JSON.stringify(journal.json), /c2lnbmF0dXJl/);
+});
+
+t.test('a request whose query does not parse is journaled without parameters', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'GET', url: '/?Action=ListAggregators&Bad=%zz' });
+  t.equal(res.statusCode, 400);
+  const journal = await ctl(em, 'GET', '/_emulator/requests');
+  t.same(journal.json.requests[0].params, {});
+  t.equal(journal.json.requests[0].errorCode, 'RequestParameterMalformed');
+});

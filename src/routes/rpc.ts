@@ -42,7 +42,12 @@ export interface CallRecord {
   requestId: string;
   status: number;
   errorCode: string | undefined;
-  params: Params;
+  /**
+   * The parameters as received: the query string and the form body (each '' when absent), set
+   * once they parsed. The journal keeps these two strings rather than the parsed object and
+   * decodes them when it is read (parseForm of each, query first: the same parameters).
+   */
+  rawParams: { query: string; body: string } | undefined;
   /** Emulator time at which the call arrived (the journal's time). */
   startedAt: number;
   /** The fault rule that fired on this call, if any. */
@@ -89,7 +94,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.uuid();
     let format: ReplyFormat = 'XML';
-    const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, params: {}, startedAt: hooks ? hooks.now() : 0 };
+    const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, rawParams: undefined, startedAt: hooks ? hooks.now() : 0 };
     req.configCall = record;
     let extraHeaders: Record<string, string> | undefined;
     try {
@@ -108,7 +113,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
         params = Object.assign(Object.create(null) as Params, query);
         for (const k in body.fields) if (!(k in params)) params[k] = body.fields[k];
       }
-      record.params = params;
+      record.rawParams = { query: rawQuery(req.url), body: body && body.error === undefined ? body.raw : '' };
       // 2. format
       const common = readCommon(params, req.headers);
       const f = replyFormat(params, common.headerStyle);
