@@ -139,7 +139,7 @@ export function createPack(ctx: ActionContext, aggregatorId: string, q: ParamVal
     scope,
     templateContent: q.TemplateContent ?? '',
     createdAt: ctx.now,
-    readyAt: ctx.now, // the lifecycle (control plane) moves readyAt per --create-delay-ms
+    readyAt: ctx.now + ctx.createReadyMs.compliancePacks,
   };
   ctx.store.packs.insert(pack);
   materializeRules(ctx, pack, specs, q.DefaultEnable !== false);
@@ -260,7 +260,7 @@ export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregator
     aggregatorId: destAggregatorId,
     name: copyName(ctx, destAggregatorId, src.name),
     createdAt: ctx.now,
-    readyAt: ctx.now, // the lifecycle (control plane) moves readyAt per --create-delay-ms
+    readyAt: ctx.now + ctx.createReadyMs.compliancePacks,
   };
   ctx.store.packs.insert(copy);
   for (const r of ctx.store.rules.byPack(src.compliancePackId)) {

@@ -89,7 +89,7 @@ export const createAggregator = defineAction({
     const aggregatorId = newId(ctx, 'ca');
     ctx.store.aggregators.insert({
       aggregatorId, accountId: ctx.accountId, name: q.AggregatorName, description: q.Description ?? '', aggregatorType: type,
-      folderId: q.FolderId ?? '', createdAt: ctx.now, readyAt: ctx.now, members, // the lifecycle (control plane) moves readyAt per --create-delay-ms
+      folderId: q.FolderId ?? '', createdAt: ctx.now, readyAt: ctx.now + ctx.createReadyMs.aggregators, members,
     });
     saveTags(ctx, aggregatorId, TAG_RESOURCE_TYPES.aggregator, tags);
     return { AggregatorId: aggregatorId };

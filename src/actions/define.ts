@@ -30,6 +30,12 @@ export interface ActionContext extends Services {
   baseUrl: string;
   /** Per-request overrides of lifecycle delays (control plane / x-emulator-* headers). */
   reportDelayMs: number;
+  /**
+   * How long after its creation a new compliance pack / account group is ready (CREATING until
+   * then): --create-delay-ms, the control plane's lifecycle modes or x-emulator-create-* headers.
+   * "reads" mode is a very long delay the control plane shortens (src/control/lifecycle.ts).
+   */
+  createReadyMs: { compliancePacks: number; aggregators: number };
 }
 
 export type Result = Record<string, unknown>;

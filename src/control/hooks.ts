@@ -22,6 +22,7 @@ export interface RunControl {
   action: string;
   accountId: number;
   reportDelayMs: number;
+  createReadyMs: { compliancePacks: number; aggregators: number };
   modes: RequestModes;
   /** Emulator time when the action was about to run (after any injected latency). */
   since: number;
@@ -54,6 +55,7 @@ export function rpcHooks(control: ControlPlane, services: Services): RpcHooks {
     const due = control.lifecycle.countReads({ action, accountId, params });
     return {
       action, accountId, reportDelayMs: readyOffset(modes.report), modes, since,
+      createReadyMs: { compliancePacks: readyOffset(modes.create.compliancePacks), aggregators: readyOffset(modes.create.aggregators) },
       prelude: () => control.lifecycle.readyWrite(services.store, due, since),
       due,
     };

@@ -206,27 +206,28 @@ export class Lifecycle {
   }
 
   /**
-   * After an action succeeded: applies the creation modes to what it created. Handlers create
-   * packs and aggregators ready at once; this moves ready_at. A ClientToken replay creates nothing
-   * (the resource is not fresh), so it is left alone.
+   * After an action succeeded: starts the read counters of what it created in "reads" mode. The
+   * handlers already wrote each new resource's ready_at from the request's modes (ctx.createReadyMs,
+   * ctx.reportDelayMs; "reads" = NEVER_MS), in the action's own transaction, so other modes need
+   * nothing here. A ClientToken replay creates nothing (the resource is not fresh): left alone.
    */
   afterRun(store: Store, call: { action: string; accountId: number; since: number; result: Record<string, unknown>; modes: RequestModes }): void {
     const { action, result, since, modes } = call;
     if (/^(Create|Copy)\w*CompliancePacks?$/.test(action)) {
       // Create answers the new id; Copy answers none, so take every fresh pack of the caller.
       const mode = modes.create.compliancePacks;
+      if (mode.mode !== 'reads') return;
       const fresh = typeof result.CompliancePackId === 'string' ? [store.packs.get(result.CompliancePackId)] : store.packs.freshSince(call.accountId, since);
       for (const pack of fresh) {
-        if (!pack || pack.createdAt < since || pack.readyAt !== pack.createdAt || mode.mode === 'immediate') continue;
-        store.packs.setReadyAt(pack.compliancePackId, pack.createdAt + readyOffset(mode));
-        if (mode.mode === 'reads') this.track({ kind: 'compliancePacks', id: pack.compliancePackId, accountId: pack.accountId, scopeId: pack.aggregatorId, readsLeft: mode.reads });
+        if (!pack || pack.createdAt < since || pack.readyAt !== pack.createdAt + NEVER_MS || this.pending.has(pack.compliancePackId)) continue;
+        this.track({ kind: 'compliancePacks', id: pack.compliancePackId, accountId: pack.accountId, scopeId: pack.aggregatorId, readsLeft: mode.reads });
       }
     } else if (action === 'CreateAggregator' && typeof result.AggregatorId === 'string') {
-      const agg = store.aggregators.get(result.AggregatorId);
       const mode = modes.create.aggregators;
-      if (agg && agg.createdAt >= since && agg.readyAt === agg.createdAt && mode.mode !== 'immediate') {
-        store.aggregators.setReadyAt(agg.aggregatorId, agg.createdAt + readyOffset(mode));
-        if (mode.mode === 'reads') this.track({ kind: 'aggregators', id: agg.aggregatorId, accountId: agg.accountId, scopeId: agg.aggregatorId, readsLeft: mode.reads });
+      if (mode.mode !== 'reads') return;
+      const agg = store.aggregators.get(result.AggregatorId);
+      if (agg && agg.createdAt >= since && agg.readyAt === agg.createdAt + NEVER_MS && !this.pending.has(agg.aggregatorId)) {
+        this.track({ kind: 'aggregators', id: agg.aggregatorId, accountId: agg.accountId, scopeId: agg.aggregatorId, readsLeft: mode.reads });
       }
     } else if (/^Generate.*Report$/.test(action) && modes.report.mode === 'reads') {
       // The handler built the report with ready_at = now + NEVER_MS (ctx.reportDelayMs); track it.

@@ -90,6 +90,7 @@ function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): 
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
   const { services, auth, hooks } = opts;
+  const defaultCreateReady = { compliancePacks: services.config.createDelayMs, aggregators: services.config.createDelayMs };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.uuid();
@@ -154,6 +155,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
           now: services.clock.now(),
           baseUrl: baseUrlOf(req, services.config.publicUrl),
           reportDelayMs: control ? control.reportDelayMs : services.config.reportDelayMs,
+          createReadyMs: control ? control.createReadyMs : defaultCreateReady,
         },
         params,
         control?.due.length ? control.prelude : undefined,
