@@ -54,8 +54,18 @@ export const TIMESTAMP_WINDOW_MS = 15 * 60 * 1000;
 
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
+// Requests signed within one second carry the same timestamp text: the last one parsed is kept.
+let lastTimestamp: { raw: string; ms: number | undefined } = { raw: '', ms: undefined };
+
 /** `yyyy-MM-ddTHH:mm:ssZ` (fractional seconds allowed) -> ms, or undefined when malformed. */
 export function parseTimestamp(raw: string): number | undefined {
+  if (raw === lastTimestamp.raw) return lastTimestamp.ms;
+  const ms = parseTimestampText(raw);
+  lastTimestamp = { raw, ms };
+  return ms;
+}
+
+function parseTimestampText(raw: string): number | undefined {
   const m = ISO_UTC.exec(raw);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);

@@ -14,7 +14,7 @@
  * The scheme is "mine" when an `Authorization: ACS3-…` header is present. x-acs-date is the
  * timestamp and x-acs-signature-nonce the nonce; the Host header is used as received.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { parseForm, percentEncode, type Params } from '../protocol/form.js';
 import { checkTimestamp, headerValue, safeEqual, type AuthRequest, type Verdict, type Verifier, type VerifyContext } from './common.js';
@@ -58,7 +58,8 @@ export function v3CanonicalQuery(rawQuery: string, query: Params = parseForm(raw
 }
 
 export function v3Hash(algorithm: string, data: string | Buffer): string {
-  return createHash(V3_ALGORITHMS[algorithm]).update(data).digest('hex');
+  // One-shot hashing (no Hash object per call); strings are hashed as UTF-8.
+  return hash(V3_ALGORITHMS[algorithm], data, 'hex');
 }
 
 /** The hash of an empty payload (every GET), per algorithm, computed once. */
@@ -82,8 +83,23 @@ export function v3Canonical(
   return { canonicalRequest, stringToSign, hashedPayload };
 }
 
+/**
+ * HMAC keys prepared once per secret: a string key is converted for every createHmac, which showed
+ * in the profile of signed calls. Secrets are few (one per access key); the map is bounded anyway.
+ */
+const hmacKeys = new Map<string, KeyObject>();
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size >= 1000) hmacKeys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export function v3Signature(algorithm: string, secret: string, stringToSign: string): string {
-  return createHmac(V3_ALGORITHMS[algorithm], secret).update(stringToSign, 'utf8').digest('hex');
+  return createHmac(V3_ALGORITHMS[algorithm], hmacKey(secret)).update(stringToSign, 'utf8').digest('hex');
 }
 
 export class V3Verifier implements Verifier {
