@@ -82,3 +82,28 @@ t.test('another process committing to the same file is noticed by sync()', async
   a.sync();
   t.equal(a.accounts.keyWithAccount('K2')?.accountId, ACCOUNT, 'after sync() it looks again');
 });
+
+t.test('a write to one table keeps the memos of the others; statements it cannot read move them all', async (t) => {
+  const { writtenTable } = await import('../src/store/memo.js');
+  t.equal(writtenTable('INSERT INTO tags (a) VALUES (1)'), 'tags');
+  t.equal(writtenTable('  insert or replace into reports VALUES (1)'), 'reports');
+  t.equal(writtenTable('UPDATE compliance_packs SET x = 1'), 'compliance_packs');
+  t.equal(writtenTable('DELETE FROM aggregator_members WHERE 1'), 'aggregator_members');
+  t.equal(writtenTable('DELETE FROM accounts WHERE account_id = 1'), undefined, 'account deletes cascade');
+  t.equal(writtenTable('INSERT INTO main.tags VALUES (1)'), undefined, 'schema-qualified: not plain');
+  t.equal(writtenTable('WITH x AS (SELECT 1) DELETE FROM tags'), undefined);
+
+  const store = Store.open(':memory:');
+  t.teardown(() => store.close());
+  seed(store);
+  store.transaction(() => store.packs.insert(pack('cp-5')));
+  const before = store.writes.version(['compliance_packs']);
+  store.transaction(() => store.tags.put({ resourceId: 'cp-5', resourceType: 'ACS::Config::CompliancePack', accountId: ACCOUNT, key: 'k', value: 'v' }));
+  t.equal(store.writes.version(['compliance_packs']), before, 'a tag write leaves the packs memo alone');
+  store.transaction(() => store.packs.delete('cp-5'));
+  t.not(store.writes.version(['compliance_packs']), before);
+  t.equal(store.packs.ownerOf('cp-5'), undefined);
+  const v = store.writes.version(['aggregators']);
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'b', configEnabled: true }));
+  t.not(store.writes.version(['aggregators']), v, 'an accounts write moves every table');
+});

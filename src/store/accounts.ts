@@ -43,7 +43,7 @@ export class AccountsRepo {
         'SELECT k.secret, k.account_id, a.config_enabled FROM access_keys k LEFT JOIN accounts a ON a.account_id = k.account_id WHERE k.access_key_id = ?',
       )
       .raw();
-    this.callers = new Memo(writeClockOf(db), (id) => {
+    this.callers = new Memo(writeClockOf(db), ['access_keys', 'accounts'], (id: string) => {
       const r = this.callerStmt.get(id);
       return r && { accessKeyId: id, secret: r[0], accountId: r[1], configEnabled: r[2] === null ? undefined : r[2] === 1 };
     });

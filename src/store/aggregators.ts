@@ -49,7 +49,7 @@ export class AggregatorsRepo {
   constructor(db: Db, private readonly changes?: ChangeSet) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
     this.ownerStmt = db.prepare<[string], number>('SELECT account_id FROM aggregators WHERE aggregator_id = ?').pluck();
-    this.owners = new Memo(writeClockOf(db), (id) => this.ownerStmt.get(id));
+    this.owners = new Memo(writeClockOf(db), ['aggregators'], (id: string) => this.ownerStmt.get(id));
     this.byNameStmt = db.prepare<[number, string], Row>('SELECT * FROM aggregators WHERE account_id = ? AND name = ?');
     this.pageStmt = db.prepare<[number, number, number], Row>('SELECT * FROM aggregators WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?');
     this.countStmt = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM aggregators WHERE account_id = ?');

@@ -5,7 +5,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
-import { WriteClock } from './memo.js';
+import { WriteClock, writtenTable } from './memo.js';
 import { MIGRATIONS } from './migrations.js';
 
 // require(), not an ESM import: cheaper to load for a CommonJS package (see app.ts).
@@ -66,8 +66,10 @@ export function writeClockOf(db: Db): WriteClock {
     const stmt = prepare(source);
     if (!stmt.reader) {
       const run = stmt.run;
+      const table = writtenTable(source);
       stmt.run = function (this: BetterSqlite3.Statement, ...args: unknown[]) {
-        tracked.written();
+        if (table === undefined) tracked.written();
+        else tracked.wroteTable(table);
         return run.apply(this, args);
       } as typeof stmt.run;
     }

@@ -88,7 +88,7 @@ export class PacksRepo {
   constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM compliance_packs WHERE compliance_pack_id = ?');
     this.packOwnerStmt = db.prepare<[string], [number, string]>('SELECT account_id, aggregator_id FROM compliance_packs WHERE compliance_pack_id = ?').raw();
-    this.owners = new Memo(writeClockOf(db), (id) => this.packOwnerStmt.get(id));
+    this.owners = new Memo(writeClockOf(db), ['compliance_packs'], (id: string) => this.packOwnerStmt.get(id));
     this.byNameStmt = db.prepare<[number, string, string], Row>('SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?');
     // Kept by triggers (migration 2): one row read instead of counting the owner's packs.
     this.countStmt = db

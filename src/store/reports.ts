@@ -50,7 +50,7 @@ export class ReportsRepo {
     this.deleteScopeStmt = db.prepare('DELETE FROM reports WHERE scope_id = ?');
     this.allStmt = db.prepare<[], Row>(`SELECT ${META} FROM reports ORDER BY created_at, rowid`);
     this.setReadyStmt = db.prepare('UPDATE reports SET ready_at = ? WHERE object_key = ?');
-    this.latestMemo = new Memo(writeClockOf(db), (scopeId) => {
+    this.latestMemo = new Memo(writeClockOf(db), ['reports'], (scopeId: string) => {
       const r = this.latestStmt.get(scopeId);
       return r && toReport(r);
     });
