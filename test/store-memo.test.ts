@@ -107,3 +107,21 @@ t.test('a write to one table keeps the memos of the others; statements it cannot
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'b', configEnabled: true }));
   t.not(store.writes.version(['aggregators']), v, 'an accounts write moves every table');
 });
+
+t.test('a write transaction looks again for other processes\' commits once it holds the lock', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'memo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'config.db');
+  const a = Store.open(file);
+  const b = Store.open(file);
+  t.teardown(() => {
+    a.close();
+    b.close();
+  });
+  seed(a);
+  a.transaction(() => a.packs.insert(pack('cp-6', 'ca-1')));
+  a.sync();
+  t.same(a.packs.ownerOf('cp-6'), [ACCOUNT, 'ca-1'], 'memoized');
+  b.transaction(() => b.packs.delete('cp-6')); // after a's last sync()
+  t.equal(a.transaction(() => a.packs.ownerOf('cp-6')), undefined, 'a write decides on what is committed');
+});

@@ -83,7 +83,13 @@ export class Store {
   /** Runs `fn` atomically: everything or nothing is written. */
   transaction<T>(fn: () => T): T {
     try {
-      return this.runInTransaction.immediate(fn) as T;
+      if (this.db.inTransaction) return this.runInTransaction.immediate(fn) as T;
+      // Holding the write lock now, look again for other processes' commits: a write decides on
+      // memoized lookups (owners), which must not predate a commit made since the request began.
+      return this.runInTransaction.immediate(() => {
+        this.sync();
+        return fn();
+      }) as T;
     } catch (err) {
       this.writes.written(); // rolled back: memos may hold rows that are gone
       throw err;
