@@ -2,6 +2,8 @@
  * The RPC gateway: parameters from query and form, Action/Version/Format from parameters or x-acs-*
  * headers, the error envelope in JSON and XML, and the gateway's own errors.
  */
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { call, DEMO, dumpStore, testApp } from './helpers.js';
 
@@ -147,4 +149,32 @@ t.test('XML escapes reflected input', async (t) => {
   const res = await em.app.inject({ method: 'GET', url: `/?Action=ListAggregators&MaxResults=10&${encodeURIComponent('<x>&"')}=1` });
   t.equal(res.statusCode, 400);
   t.match(res.body, '<Message>The parameter &lt;x&gt;&amp;" is not supported by ListAggregators.</Message>');
+});
+
+/** A GET with the request target sent exactly as given (fetch and inject drop a '#' fragment). */
+function rawGet(port: number, target: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: target, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test("the query starts at the first '?', even after a '#' in the request target (API and download routes)", async (t) => {
+  const em = await testApp(t);
+  await em.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (em.app.server.address() as AddressInfo).port;
+  const api = await rawGet(port, '/#x?Action=ListAggregators&MaxResults=10&Format=JSON');
+  t.equal(api.status, 200, api.body);
+  t.ok(Array.isArray(JSON.parse(api.body).AggregatorsResult.Aggregators));
+  const get = await call(em, 'GetAggregateCompliancePackReport', { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId });
+  const link = new URL(get.json.CompliancePackReport.ReportUrl);
+  const download = await rawGet(port, `${link.pathname}#x${link.search}`);
+  t.equal(download.status, 403);
+  t.match(download.body, /<Code>SignatureDoesNotMatch<\/Code>/, 'the signed parameters were read (without them: AccessDenied); the key with "#x" is another object, so the signature does not match');
 });

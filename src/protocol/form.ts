@@ -61,6 +61,15 @@ export function parseQuery(raw: string): ParsedQuery {
   }
 }
 
+/**
+ * A request's parameters from its query string: what the router parsed already (`parseQuery`,
+ * `routerQuery` = fastify's `req.query`). The router also cuts at '#', which a request target never
+ * carries; if one does, the query is taken from the first '?' as everywhere else.
+ */
+export function requestQuery(url: string, routerQuery: unknown): ParsedQuery {
+  return url.includes('#') ? parseQuery(rawQuery(url)) : (routerQuery as ParsedQuery);
+}
+
 /** The query string of a request URL, without the leading '?', or ''. */
 export function rawQuery(url: string): string {
   const q = url.indexOf('?');

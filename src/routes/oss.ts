@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { create } from '../protocol/xml-builder.js';
 import type { Services } from '../actions/define.js';
-import { parseForm, rawQuery } from '../protocol/form.js';
+import { QUERY_ERROR, requestQuery } from '../protocol/form.js';
 import { xmlText } from '../protocol/serialize.js';
 import { OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, REPORT_BUCKET, ossSignature, signatureMatches, stringToSign } from '../reports/links.js';
 import { ensureReportFile } from '../reports/service.js';
@@ -63,11 +63,11 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
       return reply.send(req.method === 'HEAD' ? undefined : ossErrorBody(e, requestId));
     };
     let objectKey: string;
-    let q: Record<string, string>;
+    const q = requestQuery(req.url, req.query);
     try {
+      if (q[QUERY_ERROR] !== undefined) throw q[QUERY_ERROR];
       const path = req.url.split('?')[0];
       objectKey = decodeURIComponent(path.slice(1));
-      q = parseForm(rawQuery(req.url));
     } catch {
       return fail({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' });
     }

@@ -22,7 +22,7 @@ import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, readCommon } from '../protocol/common.js';
-import { FormBody, parseQuery, QUERY_ERROR, rawQuery, type ParsedQuery, type Params } from '../protocol/form.js';
+import { FormBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import { replyFormat } from '../protocol/common.js';
 import type { RpcHooks } from '../control/hooks.js';
@@ -31,8 +31,8 @@ import type { JournalFault } from '../control/journal.js';
 export interface RpcOptions {
   services: Services;
   auth: Authenticator;
-  /** Control-plane hook points (journal, faults, lifecycle); absent = none. */
-  hooks?: RpcHooks;
+  /** Control-plane hook points (journal, faults, lifecycle). */
+  hooks: RpcHooks;
 }
 
 /** What the journal and the logs learn about each API call. */
@@ -90,21 +90,19 @@ function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): 
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
   const { services, auth, hooks } = opts;
-  const defaultCreateReady = { compliancePacks: services.config.createDelayMs, aggregators: services.config.createDelayMs };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.uuid();
     let format: ReplyFormat = 'XML';
-    const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, rawParams: undefined, startedAt: hooks ? hooks.now() : 0 };
+    const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, rawParams: undefined, startedAt: hooks.now() };
     req.configCall = record;
     let extraHeaders: Record<string, string> | undefined;
     try {
       // 1. parameters
       const body = req.body instanceof FormBody ? req.body : undefined;
-      // The router parsed the query string already (app.ts: querystringParser = parseQuery); the
-      // object is this request's own. (The router also cuts at '#', which a request target never
-      // carries; if one does, the query is taken from the first '?' as everywhere else.)
-      const query = req.url.includes('#') ? parseQuery(rawQuery(req.url)) : (req.query as ParsedQuery);
+      // Parsed once by the router (app.ts: querystringParser = parseQuery); this request's own object.
+      const queryText = rawQuery(req.url);
+      const query = requestQuery(req.url, req.query);
       if (query[QUERY_ERROR] !== undefined) {
         format = req.headers['x-acs-action'] ? 'JSON' : 'XML';
         throw query[QUERY_ERROR];
@@ -114,7 +112,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
         params = Object.assign(Object.create(null) as Params, query);
         for (const k in body.fields) if (!(k in params)) params[k] = body.fields[k];
       }
-      record.rawParams = { query: rawQuery(req.url), body: body && body.error === undefined ? body.raw : '' };
+      record.rawParams = { query: queryText, body: body && body.error === undefined ? body.raw : '' };
       // 2. format
       const common = readCommon(params, req.headers);
       const f = replyFormat(params, common.headerStyle);
@@ -128,7 +126,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       if (common.version !== undefined && common.version !== '' && common.version !== API_VERSION) throw Errors.invalidVersion();
       // 4. auth (first look at the store in this call: notice other processes' writes)
       services.store.sync();
-      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: rawQuery(req.url), query, rawBody: body?.raw ?? '' });
+      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: queryText, query, rawBody: body?.raw ?? '' });
       record.accountId = caller.accountId;
       if (caller.warning) {
         extraHeaders = { [AUTH_WARNING_HEADER]: caller.warning };
@@ -138,7 +136,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       const action = lookupAction(common.action);
       // 5b. control plane: a matching fault rule may wait and/or throw a catalog error here; lifecycle
       //     read counters and the x-emulator-* lifecycle headers give this call's report delay
-      let control = hooks ? hooks.beforeRun(record, req.headers, action.name, caller.accountId, params) : undefined;
+      let control = hooks.beforeRun(record, req.headers, action.name, caller.accountId, params);
       if (control instanceof Promise) control = await control;
       // 6. run
       const result = runAction(
@@ -154,14 +152,14 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
           accountId: caller.accountId,
           now: services.clock.now(),
           baseUrl: baseUrlOf(req, services.config.publicUrl),
-          reportDelayMs: control ? control.reportDelayMs : services.config.reportDelayMs,
-          createReadyMs: control ? control.createReadyMs : defaultCreateReady,
+          reportDelayMs: control.reportDelayMs,
+          createReadyMs: control.createReadyMs,
         },
         params,
-        control?.due.length ? control.prelude : undefined,
+        control.due.length ? control.prelude : undefined,
       );
       // 6b. control plane: creation lifecycle modes of what the action created
-      if (hooks && control) hooks.afterRun(control, result);
+      hooks.afterRun(control, result);
       // 7. serialize
       return send(reply, successReply(action.name, requestId, result, format), extraHeaders);
     } catch (err) {
@@ -181,7 +179,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
     const call = req.configCall;
     if (call) {
       const ms = reply.elapsedTime;
-      if (hooks) hooks.finished(call, req.method, ms);
+      hooks.finished(call, req.method, ms);
       logCall(req, call, reply.statusCode, ms);
     }
     done();
