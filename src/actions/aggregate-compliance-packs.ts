@@ -12,9 +12,9 @@ import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
 import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkWritableAggregator, commaList } from './aggregators.js';
+import { commaList } from './aggregators.js';
 import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
-import { checkAggregator, checkRiskLevel, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
+import { checkAggregator, checkRiskLevel, checkWritableAggregator, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
 
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 

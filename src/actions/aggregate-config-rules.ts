@@ -8,15 +8,15 @@ import type { ConfigRule } from '../store/index.js';
 import { defineAction } from './define.js';
 import {
   aggregateScopeParams, checkOwnerCapacity, copyRule, createRequired, createRule, listRules, operateRules, ownRule, ruleIds, ruleParams,
-  tagParam, updateRule, wireRuleDetail, writableAggregator, listParams,
+  tagParam, updateRule, wireRuleDetail, listParams,
 } from './rule-shared.js';
-import { checkAggregator, ownAggregator } from './shared.js';
+import { checkAggregator, checkWritableAggregator, ownAggregator } from './shared.js';
 
 export const createAggregateConfigRule = defineAction({
   name: 'CreateAggregateConfigRule',
   params: { AggregatorId: p.string({ required: true }), ...ruleParams, ...aggregateScopeParams, ...createRequired },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     return { ConfigRuleId: createRule(ctx, q.AggregatorId, q).configRuleId };
   },
 });
@@ -25,7 +25,7 @@ export const updateAggregateConfigRule = defineAction({
   name: 'UpdateAggregateConfigRule',
   params: { AggregatorId: p.string({ required: true }), ConfigRuleId: p.string({ required: true }), ...ruleParams, ...aggregateScopeParams },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     const rule = ownRule(ctx, q.AggregatorId, q.ConfigRuleId);
     return { ConfigRuleId: updateRule(ctx, rule, q).configRuleId };
   },
@@ -55,7 +55,7 @@ export const deleteAggregateConfigRules = defineAction({
   name: 'DeleteAggregateConfigRules',
   params: { AggregatorId: p.string({ required: true }), ConfigRuleIds: p.list({ required: true }) },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     if (q.ConfigRuleIds.length === 0) throw Errors.missingParameter('ConfigRuleIds');
     return operateRules(ctx, q.AggregatorId, 'delete', q);
   },
@@ -65,7 +65,7 @@ export const activeAggregateConfigRules = defineAction({
   name: 'ActiveAggregateConfigRules',
   params: batchParams,
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     return operateRules(ctx, q.AggregatorId, 'active', q);
   },
 });
@@ -74,7 +74,7 @@ export const deactiveAggregateConfigRules = defineAction({
   name: 'DeactiveAggregateConfigRules',
   params: batchParams,
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     return operateRules(ctx, q.AggregatorId, 'deactive', q);
   },
 });
@@ -89,7 +89,7 @@ export const copyConfigRules = defineAction({
     if (ids.length === 0) throw Errors.missingParameter('SrcConfigRuleIds');
     const rules: ConfigRule[] = ids.map((id) => ownRule(ctx, src, id));
     const destinations = q.DesAggregatorIds && q.DesAggregatorIds.length > 0 ? [...new Set(q.DesAggregatorIds)] : [src];
-    for (const d of destinations) if (d) writableAggregator(ctx, d);
+    for (const d of destinations) if (d) checkWritableAggregator(ctx, d);
     for (const d of destinations) {
       checkOwnerCapacity(ctx, d, rules.length);
       for (const r of rules) copyRule(ctx, r, d);

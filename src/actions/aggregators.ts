@@ -10,30 +10,11 @@ import { p } from '../protocol/params.js';
 import { AGGREGATOR_TYPES, type Aggregator, type AggregatorMember } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
 import {
-  decodeNextToken, encodeNextToken, field, hasTags, newId, ownAggregator, parseTags, saveTags, TAG_RESOURCE_TYPES, wireTags,
+  decodeNextToken, encodeNextToken, field, hasTags, newId, ownAggregator, parseTags, saveTags, TAG_RESOURCE_TYPES, wireTags, writableAggregator,
 } from './shared.js';
 
 export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } as const;
 
-
-/**
- * The caller's aggregator for a write: a member account that is not the owner gets
- * AggregatorMemberNoPermission (403); anyone else gets the not-found answer.
- */
-export function writableAggregator(ctx: ActionContext, aggregatorId: string): Aggregator {
-  const agg = ctx.store.aggregators.get(aggregatorId);
-  if (agg && agg.accountId !== ctx.accountId && agg.members.some((m) => m.accountId === ctx.accountId)) throw Errors.aggregatorMemberNoPermission();
-  if (!agg || agg.accountId !== ctx.accountId) throw Errors.aggregatorNotFound(); // as ownAggregator, without a second read
-  return agg;
-}
-
-/**
- * writableAggregator for writes that need only the check: the owner passes on one indexed lookup
- * (no row, no members); anyone else gets writableAggregator's answer.
- */
-export function checkWritableAggregator(ctx: ActionContext, aggregatorId: string): void {
-  if (ctx.store.aggregators.ownerOf(aggregatorId) !== ctx.accountId) writableAggregator(ctx, aggregatorId);
-}
 
 const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 

@@ -4,8 +4,7 @@ import { p } from '../protocol/params.js';
 import { signedReportUrl } from '../reports/links.js';
 import { createRulesReport, reportStatus, rulesReportId, rulesReportScope } from '../reports/service.js';
 import { defineAction, type ActionContext } from './define.js';
-import { writableAggregator } from './rule-shared.js';
-import { checkAggregator } from './shared.js';
+import { checkAggregator, checkWritableAggregator } from './shared.js';
 
 /** Snapshots the owner's rules (all, or the given ids that exist) into a new report. */
 export function generateRulesReport(ctx: ActionContext, aggregatorId: string, ids: string[]): string {
@@ -34,7 +33,7 @@ export const generateAggregateConfigRulesReport = defineAction({
   name: 'GenerateAggregateConfigRulesReport',
   params: { AggregatorId: p.string({ required: true }), ClientToken: p.string({ maxLength: 64 }), ConfigRuleIds: p.list() },
   handler(ctx, q) {
-    writableAggregator(ctx, q.AggregatorId);
+    checkWritableAggregator(ctx, q.AggregatorId);
     const reportId = generateRulesReport(ctx, q.AggregatorId, [...new Set(q.ConfigRuleIds ?? [])]);
     return { AggregatorId: q.AggregatorId, ReportId: reportId };
   },

@@ -8,10 +8,10 @@
 import { wireRuleCompliance } from '../engine/rollup.js';
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
-import type { Aggregator, ConfigRule, RuleScope, RuleState } from '../store/index.js';
+import type { ConfigRule, RuleScope, RuleState } from '../store/index.js';
 import type { ActionContext } from './define.js';
 import { readScope } from './aggregate-compliance-packs.js';
-import { checkRiskLevel, pageWindow, hasTags, newId, ownAggregator, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePairs } from './shared.js';
+import { checkRiskLevel, pageWindow, hasTags, newId, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePairs } from './shared.js';
 
 export const RULE_LIMITS = { rulesPerOwner: 500, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
 
@@ -560,13 +560,3 @@ export function copyRule(ctx: ActionContext, src: ConfigRule, aggregatorId: stri
   return copy;
 }
 
-
-/**
- * The caller's aggregator for a write. A member account of someone else's account group gets
- * AggregatorMemberNoPermission (403); any other account's group answers like a missing one.
- */
-export function writableAggregator(ctx: ActionContext, aggregatorId: string): Aggregator {
-  const agg = ctx.store.aggregators.get(aggregatorId);
-  if (agg && agg.accountId !== ctx.accountId && agg.members.some((m) => m.accountId === ctx.accountId)) throw Errors.aggregatorMemberNoPermission();
-  return ownAggregator(ctx, aggregatorId);
-}

@@ -21,6 +21,25 @@ export function checkAggregator(ctx: ActionContext, aggregatorId: string): void 
   if (ctx.store.aggregators.ownerOf(aggregatorId) !== ctx.accountId) throw Errors.aggregatorNotFound();
 }
 
+/**
+ * The caller's aggregator for a write: a member account that is not the owner gets
+ * AggregatorMemberNoPermission (403); anyone else gets the not-found answer.
+ */
+export function writableAggregator(ctx: ActionContext, aggregatorId: string): Aggregator {
+  const agg = ctx.store.aggregators.get(aggregatorId);
+  if (agg && agg.accountId !== ctx.accountId && agg.members.some((m) => m.accountId === ctx.accountId)) throw Errors.aggregatorMemberNoPermission();
+  if (!agg || agg.accountId !== ctx.accountId) throw Errors.aggregatorNotFound(); // as ownAggregator, without a second read
+  return agg;
+}
+
+/**
+ * writableAggregator for writes that need only the check: the owner passes on one indexed lookup
+ * (no row, no members); anyone else gets writableAggregator's answer.
+ */
+export function checkWritableAggregator(ctx: ActionContext, aggregatorId: string): void {
+  if (ctx.store.aggregators.ownerOf(aggregatorId) !== ctx.accountId) writableAggregator(ctx, aggregatorId);
+}
+
 /** A compliance pack of the given aggregator ('' = the caller's single-account packs). */
 export function ownPack(ctx: ActionContext, aggregatorId: string, compliancePackId: string): CompliancePack {
   const pack = ctx.store.packs.get(compliancePackId);
