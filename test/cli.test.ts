@@ -66,3 +66,32 @@ t.test('port 0 prints the chosen port; SIGTERM closes cleanly and fast', async (
   t.equal(code, 0, 'exit status 0 after SIGTERM');
   t.comment(`stopped ${Math.round(ms)} ms after SIGTERM (measured in bench, not asserted here)`);
 });
+
+t.test('at info, each API call gets one JSON log line while the server runs (batched writes are flushed)', async (t) => {
+  const child = spawn(process.execPath, [...NODE_ARGS, '--port', '0', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  const waitFor = (re: RegExp, what: string) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(out);
+        if (!m) return false;
+        clearTimeout(timer);
+        child.stdout.off('data', onData);
+        resolve(m);
+        return true;
+      };
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        check();
+      };
+      const timer = setTimeout(() => reject(new Error(`no ${what} in: ${out}`)), 20_000);
+      child.stdout.on('data', onData);
+      check();
+    });
+  const [, url] = await waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 'start-up line');
+  const res = await fetch(`${url}/?Action=ListAggregators&MaxResults=10&Format=JSON`);
+  const { RequestId } = (await res.json()) as { RequestId: string };
+  const [line] = await waitFor(new RegExp(`^\\{.*"requestId":"${RequestId}".*\\}$`, 'm'), 'log line of the call');
+  t.match(JSON.parse(line), { level: 30, action: 'ListAggregators', status: 200, requestId: RequestId, msg: /^Config\.ListAggregators 200 / });
+});

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Store, type CompliancePack } from '../src/store/index.js';
 
 const ACCOUNT = 1009318965421234;
@@ -13,6 +13,20 @@ const pack = (id: string, aggregatorId = ''): CompliancePack => ({
   compliancePackId: id, accountId: ACCOUNT, aggregatorId, name: id, description: '', templateId: '', riskLevel: 1, scope: {},
   templateContent: '', createdAt: 1, readyAt: 1,
 });
+
+/** Two stores on one database file, as two emulator processes would open it. */
+function twoProcesses(t: Test): [Store, Store] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'memo-'));
+  const file = path.join(dir, 'config.db');
+  const a = Store.open(file);
+  const b = Store.open(file);
+  t.teardown(() => {
+    a.close();
+    b.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return [a, b];
+}
 
 function seed(store: Store): void {
   store.transaction(() => {
@@ -61,15 +75,7 @@ t.test('lookups are frozen: a caller cannot corrupt what the next request sees',
 });
 
 t.test('another process committing to the same file is noticed by sync()', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'memo-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'config.db');
-  const a = Store.open(file);
-  const b = Store.open(file);
-  t.teardown(() => {
-    a.close();
-    b.close();
-  });
+  const [a, b] = twoProcesses(t);
   seed(a);
   a.sync();
   t.equal(a.packs.ownerOf('cp-3'), undefined);
@@ -109,15 +115,7 @@ t.test('a write to one table keeps the memos of the others; statements it cannot
 });
 
 t.test('a write transaction looks again for other processes\' commits once it holds the lock', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'memo-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'config.db');
-  const a = Store.open(file);
-  const b = Store.open(file);
-  t.teardown(() => {
-    a.close();
-    b.close();
-  });
+  const [a, b] = twoProcesses(t);
   seed(a);
   a.transaction(() => a.packs.insert(pack('cp-6', 'ca-1')));
   a.sync();
