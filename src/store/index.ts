@@ -42,7 +42,7 @@ export class Store {
   readonly resources: ResourcesRepo;
   readonly evaluations: EvaluationsRepo;
 
-  /** Moves on every write and rollback; memoized lookups (memo.ts) start afresh when it does. */
+  /** Moves on writes (per table) and rollbacks (all tables); memoized lookups (memo.ts) start afresh when theirs move. */
   readonly writes: WriteClock;
   private readonly dataVersionStmt;
   private dataVersion = 0;
@@ -98,8 +98,9 @@ export class Store {
 
   /**
    * Notices writes of other processes on the same database file (SQLite's data_version moves
-   * when another connection commits), so memoized lookups never serve stale rows. The API routes
-   * call it once per request; an in-memory database has no other writer.
+   * when another connection commits), so memoized lookups never serve stale rows. The RPC route
+   * calls it once per request and `transaction` again under the write lock; an in-memory database
+   * has no other writer.
    */
   sync(): void {
     if (this.db.memory) return;
