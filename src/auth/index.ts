@@ -91,10 +91,6 @@ export class Authenticator {
     private readonly clock: Clock = new EmulatorClock(),
   ) {}
 
-  defaultAccountId(): number {
-    return this.defaultCaller().accountId;
-  }
-
   /** The default key's account (or the first account, or the bootstrap id), with its Config switch. */
   private defaultCaller(): { accountId: number; configEnabled: boolean | undefined } {
     const key = this.store.accounts.keyWithAccount(DEFAULT_ACCESS_KEY.accessKeyId);

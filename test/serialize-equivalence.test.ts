@@ -1,0 +1,53 @@
+/**
+ * The XML answers are written as strings (src/protocol/serialize.ts, for speed); xmlbuilder2 is the
+ * reference. Success and error documents must be the same bytes as the builder's, for any result:
+ * nested objects and lists, numbers, booleans, empty values, and text with markup, references,
+ * invalid characters and non-ASCII.
+ */
+import fc from 'fast-check';
+import t from 'tap';
+import { ApiError } from '../src/errors.js';
+import { errorReply, errorXmlWithBuilder, successJson, successXml, successXmlWithBuilder } from '../src/protocol/serialize.js';
+import { fcParams } from './fuzz/harness.js';
+
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.constantFrom('&', '&amp;', '&foo;', '&#12;', '&#x41;', '<a>', ']]>', 'a > b', '\u0000\u0008', '\uFFFE', '规则 & 资源', '"quoted" \'x\''),
+);
+const name = fc.oneof(fc.constantFrom('ConfigRuleId', 'Tags', 'TagKey', 'A', 'x.y', 'a-b', '_z'), fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,12}$/));
+const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  leaf: fc.oneof(text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constant(1624330246640)),
+  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('leaf'), tie('list'), tie('object')),
+  list: fc.array(tie('node'), { maxLength: 4 }),
+  object: fc.dictionary(name, tie('node'), { maxKeys: 5 }),
+})).node;
+const result = fc.dictionary(name, value, { maxKeys: 6 }) as fc.Arbitrary<Record<string, unknown>>;
+const requestId = fc.uuid().map((u) => u.toUpperCase());
+
+t.test('success XML: the string writer gives the builder\'s bytes', async (t) => {
+  const out = fc.check(
+    fc.property(result, requestId, (r, id) => successXml('GetAggregateCompliancePackReport', id, r) === successXmlWithBuilder('GetAggregateCompliancePackReport', id, r)),
+    fcParams(t, 2000),
+  );
+  t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same bytes');
+});
+
+t.test('error XML: the string writer gives the builder\'s bytes', async (t) => {
+  const out = fc.check(
+    fc.property(text, text, requestId, (code, message, id) => {
+      const err = new ApiError(code, message, 400);
+      return errorReply(err, id, 'XML').body === errorXmlWithBuilder(err, id);
+    }),
+    fcParams(t, 2000),
+  );
+  t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same bytes');
+});
+
+t.test('success JSON: RequestId written in front of the result is JSON.stringify of both', async (t) => {
+  const out = fc.check(
+    fc.property(fc.dictionary(fc.string(), value, { maxKeys: 6 }), requestId, (r, id) => successJson(id, r) === JSON.stringify({ RequestId: id, ...r })),
+    fcParams(t, 2000),
+  );
+  t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same bytes');
+});
