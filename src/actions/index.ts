@@ -67,10 +67,12 @@ function fingerprint(params: Record<string, unknown>): string {
 }
 
 /**
- * Decodes the parameters and runs the handler. Writes run in one transaction, so a failed request
- * changes nothing (the control plane's `prelude` writes included). A repeated ClientToken with the same parameters returns the first answer.
+ * Decodes the parameters and runs the handler. Writes run atomically, so a failed request changes
+ * nothing (the control plane's `prelude` writes included), and answer (the promise settles) only
+ * once committed: they join the store's commit group (Store.grouped). A repeated ClientToken with
+ * the same parameters returns the first answer. Reads answer at once.
  */
-export function runAction(action: CompiledAction, ctx: ActionContext, raw: Params, prelude?: () => void): Result {
+export function runAction(action: CompiledAction, ctx: ActionContext, raw: Params, prelude?: () => void): Result | Promise<Result> {
   checkKnown(action, raw);
   const params = action.decode(raw) as Record<string, unknown>;
   // `prelude`: writes of the control plane that belong to this request (a "reads" lifecycle resource
@@ -82,7 +84,7 @@ export function runAction(action: CompiledAction, ctx: ActionContext, raw: Param
       return action.handler(ctx, params);
     });
   }
-  return ctx.store.transaction(() => {
+  return ctx.store.grouped(() => {
     prelude?.();
     ctx.store.changes.take(); // forget writes made outside an action (fixture loads)
     const result = runWrite(action, ctx, params);

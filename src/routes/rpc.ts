@@ -9,12 +9,12 @@
  *   5. dispatch    the action by exact wire name (unknown -> 404, real-but-unemulated -> 501)
  *   5b. control    control-plane hook (src/control/hooks.ts): injected faults, lifecycle modes
  *   6. run         validate parameters against the action's schema, run the handler
- *                  (writes in one transaction; ClientToken idempotency)
+ *                  (writes atomically, answered once committed: group commit; ClientToken idempotency)
  *   7. serialize   one serializer for successes and errors, JSON or XML
  *   8. after       (onResponse) one journal entry and one log line per call
  *
  * This is the path every API call takes, so it stays lean: no async step unless a fault rule adds
- * latency, one synchronous onResponse hook, work that can be done once done at registration.
+ * latency or the call writes (it waits for its commit), one synchronous onResponse hook, work that can be done once done at registration.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lookupAction, runAction } from '../actions/index.js';
@@ -139,7 +139,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       let control = hooks.beforeRun(record, req.headers, action.name, caller.accountId, params);
       if (control instanceof Promise) control = await control;
       // 6. run
-      const result = runAction(
+      let result = runAction(
         action,
         {
           config: services.config,
@@ -158,6 +158,8 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
         params,
         control.due.length ? control.prelude : undefined,
       );
+      // A write answers once its commit group has committed (Store.grouped).
+      if (result instanceof Promise) result = await result;
       // 6b. control plane: creation lifecycle modes of what the action created
       hooks.afterRun(control, result);
       // 7. serialize
