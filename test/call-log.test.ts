@@ -16,11 +16,12 @@ function capture() {
 }
 const fixedTime = () => ',"time":1796122171935';
 
-/** What pino itself writes for the call (the route's call before this module). */
+/** What pino itself writes for the call: the route's call before this module, message and all. */
 function viaPino(options: Record<string, unknown>, line: CallLine): string {
   const c = capture();
   const log = pino({ timestamp: fixedTime, ...options }, c.stream);
-  log.info({ action: line.action, status: line.status, account: line.account, requestId: line.requestId, ms: line.ms }, line.msg);
+  const msg = `Config.${line.action ?? '?'} ${line.status} ${line.ms}ms account=${line.account ?? '-'} req=${line.requestId}${line.errorCode ? ` code=${line.errorCode}` : ''}`;
+  log.info({ action: line.action, status: line.status, account: line.account, requestId: line.requestId, ms: line.ms }, msg);
   return c.lines.join('');
 }
 function viaModule(options: Record<string, unknown>, line: CallLine): string {
@@ -34,10 +35,10 @@ const text = fc.oneof(fc.string(), fc.constantFrom('GetAggregateCompliancePackRe
 const callLine: fc.Arbitrary<CallLine> = fc.record({
   action: fc.option(text, { nil: undefined }),
   status: fc.constantFrom(200, 400, 404, 503),
-  account: fc.option(fc.oneof(fc.constant(1009318965421234), fc.integer({ min: 0 })), { nil: undefined }),
+  account: fc.option(fc.oneof(fc.constant(1009318965421234), fc.integer({ min: 0 }), fc.constant(Number.NaN)), { nil: undefined }),
   requestId: fc.oneof(fc.uuid().map((u) => u.toUpperCase()), text),
-  ms: fc.nat(100_000),
-  msg: text,
+  ms: fc.oneof(fc.nat(100_000), fc.constant(Number.POSITIVE_INFINITY)),
+  errorCode: fc.option(fc.oneof(fc.constantFrom('InvalidParameter', 'Invalid.NextToken.Value', 'AccountNotExisted'), text), { nil: undefined }),
 });
 
 const configs: Record<string, Record<string, unknown>> = {
@@ -75,10 +76,13 @@ t.test('the direct path is taken for a plain logger and plain fields', async (t)
     viaInfo++;
     return info(...a);
   }) as typeof log.info;
-  const line = { action: 'GetAggregateCompliancePackReport', status: 200, account: 1009318965421234, requestId: 'B238F07E-BDE8-41D0-88F4-A2A117F4EDAA', ms: 3, msg: 'Config.GetAggregateCompliancePackReport 200 3ms account=1009318965421234 req=B238F07E-BDE8-41D0-88F4-A2A117F4EDAA' };
+  const line = { action: 'GetAggregateCompliancePackReport', status: 200, account: 1009318965421234, requestId: 'B238F07E-BDE8-41D0-88F4-A2A117F4EDAA', ms: 3, errorCode: undefined };
   writeCallLine(log, line);
   t.equal(viaInfo, 0, 'not through pino.info');
-  t.same(JSON.parse(c.lines[0]), { level: 30, time: 1796122171935, pid: process.pid, hostname: (await import('node:os')).hostname(), action: line.action, status: 200, account: line.account, requestId: line.requestId, ms: 3, msg: line.msg });
+  t.same(JSON.parse(c.lines[0]), { level: 30, time: 1796122171935, pid: process.pid, hostname: (await import('node:os')).hostname(), action: line.action, status: 200, account: line.account, requestId: line.requestId, ms: 3, msg: 'Config.GetAggregateCompliancePackReport 200 3ms account=1009318965421234 req=B238F07E-BDE8-41D0-88F4-A2A117F4EDAA' });
   writeCallLine(log, { ...line, action: 'Odd"Name' });
   t.equal(viaInfo, 1, 'a field JSON escapes goes through pino');
+  writeCallLine(log, { ...line, account: 7, errorCode: 'InvalidParameter' });
+  t.equal(viaInfo, 1);
+  t.match(JSON.parse(c.lines[2]), { account: 7, msg: / account=7 req=.* code=InvalidParameter$/ }, 'the account text follows the account');
 });

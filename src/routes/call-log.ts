@@ -6,9 +6,9 @@
  * Only when that is provably the same line: the logger is a pino logger whose output for these
  * fields depends on nothing but its level prefix, time, bindings and line end (no hooks, mixin, log
  * formatter, serializers, redaction, nested key, message prefix or metadata-hungry stream), it
- * renders a probe line exactly like this code does (checked once per logger), and every text
- * field is plain printable ASCII (no character that JSON escapes). Anything else goes through
- * pino's `info` as before.
+ * renders a probe line exactly like this code does (checked once per logger), every text field is
+ * plain printable ASCII (no character that JSON escapes) and every number is finite. Anything else
+ * goes through pino's `info` as before.
  */
 import { createRequire } from 'node:module';
 
@@ -17,14 +17,31 @@ const { symbols } = requireCjs('pino') as typeof import('pino');
 // Not in pino's type declarations (a message prefix set on a child logger).
 const msgPrefixSym = (symbols as unknown as Record<string, symbol | undefined>).msgPrefixSym;
 
-/** The fields of the line, in pino's order, and its message. */
+/** The fields of the line, in pino's order, and the error code its message ends with. */
 export interface CallLine {
   action: string | undefined;
   status: number;
   account: number | undefined;
   requestId: string;
   ms: number;
-  msg: string;
+  errorCode: string | undefined;
+}
+
+// The account of the last line as text (a 16-digit id is not a small integer: each conversion
+// costs the full number-to-string path, and consecutive calls are mostly one account's).
+let lastAccount: number | undefined;
+let lastAccountText = '-';
+function accountText(account: number | undefined): string {
+  if (account !== lastAccount) {
+    lastAccount = account;
+    lastAccountText = account === undefined ? '-' : String(account);
+  }
+  return lastAccountText;
+}
+
+/** The line's message: `Config.<Action> <status> <ms>ms account=<id> req=<RequestId>[ code=<Code>]`. */
+export function callMessage(line: CallLine): string {
+  return `Config.${line.action ?? '?'} ${line.status} ${line.ms}ms account=${accountText(line.account)} req=${line.requestId}${line.errorCode ? ` code=${line.errorCode}` : ''}`;
 }
 
 interface InfoLogger {
@@ -37,17 +54,29 @@ const FIELDS = ['action', 'status', 'account', 'requestId', 'ms', 'msg'];
 // Printable ASCII without '"' and '\': written as is by JSON.stringify and by pino's asString.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-function fieldsText(line: CallLine): string {
+function fieldsText(line: CallLine, msg: string): string {
   return (
     (line.action === undefined ? '' : `,"action":"${line.action}"`) +
     `,"status":${line.status}` +
-    (line.account === undefined ? '' : `,"account":${line.account}`) +
-    `,"requestId":"${line.requestId}","ms":${line.ms},"msg":"${line.msg}"`
+    (line.account === undefined ? '' : `,"account":${accountText(line.account)}`) +
+    `,"requestId":"${line.requestId}","ms":${line.ms},"msg":"${msg}"`
   );
 }
 
-function render(log: PinoInternals, time: string, line: CallLine): string {
-  return (log[symbols.lsCacheSym] as Record<number, string>)[30] + time + (log[symbols.chindingsSym] as string) + fieldsText(line) + (log[symbols.endSym] as string);
+function render(log: PinoInternals, time: string, line: CallLine, msg: string): string {
+  return (log[symbols.lsCacheSym] as Record<number, string>)[30] + time + (log[symbols.chindingsSym] as string) + fieldsText(line, msg) + (log[symbols.endSym] as string);
+}
+
+/** Text fields JSON writes as they are, and numbers JSON writes as numbers: the message is plain too. */
+function plainFields(line: CallLine): boolean {
+  return (
+    (line.action === undefined || PLAIN.test(line.action)) &&
+    PLAIN.test(line.requestId) &&
+    (!line.errorCode || PLAIN.test(line.errorCode)) &&
+    Number.isFinite(line.status) &&
+    Number.isFinite(line.ms) &&
+    (line.account === undefined || Number.isFinite(line.account))
+  );
 }
 
 function pinoObject(line: CallLine): object {
@@ -72,10 +101,11 @@ function eligible(log: PinoInternals): boolean {
   if (typeof cache?.[30] !== 'string' || typeof log[symbols.chindingsSym] !== 'string' || typeof log[symbols.endSym] !== 'string') return false;
   const time = ',"time":1700000000000';
   const asJson = log[symbols.asJsonSym] as (obj: object, msg: string, num: number, time: string) => string;
-  return [
-    { action: 'GetAggregateCompliancePackReport', status: 200, account: 1009318965421234, requestId: 'A1B2C3D4-0000-4000-8000-000000000000', ms: 3, msg: 'Config.Get 200 3ms account=1 req=x' },
-    { action: undefined, status: 404, account: undefined, requestId: 'r', ms: 0, msg: 'Config.? 404 0ms account=- req=r code=X' },
-  ].every((probe) => asJson.call(log, pinoObject(probe), probe.msg, 30, time) === render(log, time, probe));
+  const probes: CallLine[] = [
+    { action: 'GetAggregateCompliancePackReport', status: 200, account: 1009318965421234, requestId: 'A1B2C3D4-0000-4000-8000-000000000000', ms: 3, errorCode: undefined },
+    { action: undefined, status: 404, account: undefined, requestId: 'r', ms: 0, errorCode: 'X' },
+  ];
+  return probes.every((probe) => asJson.call(log, pinoObject(probe), callMessage(probe), 30, time) === render(log, time, probe, callMessage(probe)));
 }
 
 const checked = new WeakMap<object, boolean>();
@@ -91,10 +121,11 @@ export function writeCallLine(log: InfoLogger, line: CallLine): void {
     fast = eligible(internals);
     checked.set(log, fast);
   }
-  if (fast && (line.action === undefined || PLAIN.test(line.action)) && PLAIN.test(line.requestId) && PLAIN.test(line.msg)) {
+  const msg = callMessage(line);
+  if (fast && plainFields(line)) {
     const stream = internals[symbols.streamSym] as { write(s: string): unknown };
-    stream.write(render(internals, (internals[symbols.timeSym] as () => string)(), line));
+    stream.write(render(internals, (internals[symbols.timeSym] as () => string)(), line, msg));
     return;
   }
-  log.info(pinoObject(line), line.msg);
+  log.info(pinoObject(line), msg);
 }

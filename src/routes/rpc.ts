@@ -77,14 +77,7 @@ function logsInfo(log: FastifyRequest['log']): boolean {
 function logCall(req: FastifyRequest, call: CallRecord, status: number, elapsedMs: number): void {
   if (!logsInfo(req.log)) return;
   const ms = Math.round(elapsedMs);
-  writeCallLine(req.log, {
-    action: call.action,
-    status,
-    account: call.accountId,
-    requestId: call.requestId,
-    ms,
-    msg: `Config.${call.action ?? '?'} ${status} ${ms}ms account=${call.accountId ?? '-'} req=${call.requestId}${call.errorCode ? ` code=${call.errorCode}` : ''}`,
-  });
+  writeCallLine(req.log, { action: call.action, status, account: call.accountId, requestId: call.requestId, ms, errorCode: call.errorCode });
 }
 
 function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): FastifyReply {
