@@ -9,6 +9,7 @@ import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, OPTIONS, PACKAGE_ROOT, parseOptionValue, resolveConfig, type Config } from './config.js';
 import { FixtureError } from './state/fixtures.js';
+import { batchedLines } from './log-destination.js';
 import { StoreOpenError } from './store/db.js';
 
 function version(): string {
@@ -54,15 +55,23 @@ function parseCli(argv: string[]): Partial<Config> | 'help' | 'version' {
 }
 
 /**
- * JSON log lines go out in batches: up to 4 KiB are gathered and written together, and what is
- * gathered is written at least every 100 ms, so a line shows within a tenth of a second while a busy
- * emulator makes one write for dozens of calls instead of one each. pino writes what is left when
- * the process exits.
+ * JSON log lines go out in batches (src/log-destination.ts): up to 4 KiB are gathered and written
+ * together, and what is gathered is written at least every 100 ms, so a line shows within a tenth of
+ * a second while a busy emulator makes one write for dozens of calls instead of one each. What is
+ * left is written when the process exits.
  */
 function logDestination() {
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => dest.flush(), 100).unref();
-  return dest;
+  const dest = pino.destination({ dest: 1, sync: false });
+  const lines = batchedLines(dest, 4096);
+  setInterval(() => lines.flush(), 100).unref();
+  process.on('exit', () => {
+    try {
+      lines.flushSync();
+    } catch {
+      // stdout already gone: nothing left to write to
+    }
+  });
+  return lines;
 }
 
 async function main(): Promise<void> {

@@ -129,3 +129,34 @@ t.test('download route: OSS errors', async (t) => {
   t.equal(nokey.statusCode, 404);
   t.match(nokey.body, '<Code>NoSuchKey</Code>');
 });
+
+t.test('a repeated Get is answered again only while nothing in it changed (host, second, report, caller, app)', async (t) => {
+  const em = await testApp(t);
+  const ids = { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId };
+  const get = async (headers?: Record<string, string>) => (await call(em, 'GetAggregateCompliancePackReport', ids, { headers })).json;
+  const first = await get();
+  const again = await get();
+  t.not(again.RequestId, first.RequestId, 'each answer has its own RequestId');
+  t.same(again.CompliancePackReport, first.CompliancePackReport);
+  const otherHost = await get({ host: 'emulator.test:9999' });
+  t.match(otherHost.CompliancePackReport.ReportUrl, /^http:\/\/emulator\.test:9999\//, 'the link follows the Host header');
+  t.match((await get()).CompliancePackReport.ReportUrl, /^http:\/\/localhost:80\//);
+  const expires = (r: Record<string, any>) => Number(new URL(r.CompliancePackReport.ReportUrl).searchParams.get('Expires'));
+  em.clock.advance(1000);
+  t.equal(expires(await get()), expires(first) + 1, 'a second later the link expires a second later');
+  // A new report of the same pack: the next Get reads it (CREATING, then its own link once ready).
+  const gen = await call(em, 'GenerateAggregateCompliancePackReport', ids, { method: 'POST' });
+  t.equal(gen.status, 200);
+  const creating = (await get()).CompliancePackReport;
+  t.match(creating, { ReportStatus: 'CREATING', ReportUrl: '', ReportCreateTimestamp: em.clock.now() });
+  em.clock.advance(60_000);
+  const done = (await get()).CompliancePackReport;
+  t.match(done, { ReportStatus: 'COMPLETE', ReportCreateTimestamp: creating.ReportCreateTimestamp });
+  t.not(done.ReportUrl, first.CompliancePackReport.ReportUrl);
+  // Another emulator in the same process with the same demo pack gets its own answer (its own clock).
+  const other = await testApp(t);
+  other.clock.advance(7_000_000);
+  const otherFirst = (await call(other, 'GetAggregateCompliancePackReport', ids)).json.CompliancePackReport;
+  t.equal(otherFirst.ReportCreateTimestamp, DEMO.reportCreatedAt);
+  t.equal(Number(new URL(otherFirst.ReportUrl).searchParams.get('Expires')), Math.floor(other.clock.now() / 1000) + 3600);
+});

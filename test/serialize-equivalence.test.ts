@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { ApiError } from '../src/errors.js';
-import { errorReply, errorXmlWithBuilder, successJson, successXml, successXmlWithBuilder } from '../src/protocol/serialize.js';
+import { errorReply, errorXmlWithBuilder, reusableResult, successJson, successXml, successXmlWithBuilder } from '../src/protocol/serialize.js';
 import { fcParams } from './fuzz/harness.js';
 
 const text = fc.oneof(
@@ -50,4 +50,27 @@ t.test('success JSON: RequestId written in front of the result is JSON.stringify
     fcParams(t, 2000),
   );
   t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same bytes');
+});
+
+t.test('reused results (rendered once, kept with the object) give the same bytes on every call', async (t) => {
+  const out = fc.check(
+    fc.property(fc.dictionary(fc.string(), value, { maxKeys: 6 }), requestId, requestId, (r, id1, id2) => {
+      const expected = (id: string) => JSON.stringify({ RequestId: id, ...r });
+      const kept = reusableResult(structuredClone(r));
+      if (!Object.isFrozen(kept)) return false;
+      return successJson(id1, kept) === expected(id1) && successJson(id2, kept) === expected(id2) && successJson(id1, kept) === expected(id1);
+    }),
+    fcParams(t, 1000),
+  );
+  t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same bytes');
+  const outXml = fc.check(
+    fc.property(result, requestId, requestId, (r, id1, id2) => {
+      const kept = reusableResult(structuredClone(r));
+      return ['GetAggregateCompliancePackReport', 'GetCompliancePackReport'].every((action) =>
+        [id1, id2, id1].every((id) => successXml(action, id, kept) === successXmlWithBuilder(action, id, r)),
+      );
+    }),
+    fcParams(t, 500),
+  );
+  t.notOk(outXml.failed, outXml.failed ? `counterexample: ${JSON.stringify(outXml.counterexample)}` : 'same bytes');
 });

@@ -2,9 +2,10 @@
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { signedReportUrl } from '../reports/links.js';
-import { createPackReport, reportStatus } from '../reports/service.js';
-import type { CompliancePack } from '../store/index.js';
-import { defineAction, type ActionContext } from './define.js';
+import { reusableResult } from '../protocol/serialize.js';
+import { createPackReport, reportStatus, type ReportStatus } from '../reports/service.js';
+import type { CompliancePack, Report } from '../store/index.js';
+import { defineAction, type ActionContext, type Result } from './define.js';
 import { checkAggregator, checkPack, ownPack } from './shared.js';
 
 /** Generate for any pack: refuses while the previous report is still being built. */
@@ -14,17 +15,50 @@ export function generateReport(ctx: ActionContext, pack: CompliancePack): void {
   createPackReport(ctx, pack, ctx.now, ctx.reportDelayMs);
 }
 
+function reportUrl(ctx: ActionContext, report: Report | undefined, status: ReportStatus): string {
+  return status === 'COMPLETE' ? signedReportUrl(ctx.baseUrl, report!.objectKey, ctx.now, ctx.config.reportLinkTtlSeconds) : '';
+}
+
 /** The CompliancePackReport object of Get(Aggregate)CompliancePackReport. */
-export function wirePackReport(ctx: ActionContext, compliancePackId: string, accountId: number): Record<string, unknown> {
-  const report = ctx.store.reports.latest(compliancePackId);
-  const status = reportStatus(report, ctx.now);
+function wireOf(compliancePackId: string, accountId: number, report: Report | undefined, status: ReportStatus, url: string): Record<string, unknown> {
   return {
     CompliancePackId: compliancePackId,
     AccountId: accountId,
-    ReportUrl: status === 'COMPLETE' ? signedReportUrl(ctx.baseUrl, report!.objectKey, ctx.now, ctx.config.reportLinkTtlSeconds) : '',
+    ReportUrl: url,
     ReportStatus: status,
     ...(report ? { ReportCreateTimestamp: report.createdAt } : {}),
   };
+}
+
+/**
+ * The whole answer of Get(Aggregate)CompliancePackReport. A client polling a report gets the same
+ * answer again and again, so the last answer per pack is kept and handed out again while
+ * everything it is made of is the same: the caller's account, the report (the store's memoized
+ * row: another object as soon as the reports table was written), its status at this instant and
+ * its link (signed per second; it also follows the base URL). The answer is frozen to the bottom
+ * (reusableResult) and the serializer renders it once.
+ */
+interface KeptAnswer {
+  accountId: number;
+  report: Report | undefined;
+  status: ReportStatus;
+  url: string;
+  result: Result;
+}
+const MAX_KEPT_ANSWERS = 1000;
+const keptAnswers = new Map<string, KeptAnswer>();
+
+export function packReportAnswer(ctx: ActionContext, compliancePackId: string): Result {
+  const accountId = ctx.accountId;
+  const report = ctx.store.reports.latest(compliancePackId);
+  const status = reportStatus(report, ctx.now);
+  const url = reportUrl(ctx, report, status);
+  const kept = keptAnswers.get(compliancePackId);
+  if (kept && kept.accountId === accountId && kept.report === report && kept.status === status && kept.url === url) return kept.result;
+  const result = reusableResult({ CompliancePackReport: wireOf(compliancePackId, accountId, report, status, url) });
+  if (keptAnswers.size >= MAX_KEPT_ANSWERS) keptAnswers.clear();
+  keptAnswers.set(compliancePackId, { accountId, report, status, url, result });
+  return result;
 }
 
 export const generateAggregateCompliancePackReport = defineAction({
@@ -49,7 +83,7 @@ export const getAggregateCompliancePackReport = defineAction({
   handler(ctx, q) {
     checkAggregator(ctx, q.AggregatorId);
     checkPack(ctx, q.AggregatorId, q.CompliancePackId);
-    return { CompliancePackReport: wirePackReport(ctx, q.CompliancePackId, ctx.accountId) };
+    return packReportAnswer(ctx, q.CompliancePackId);
   },
 });
 

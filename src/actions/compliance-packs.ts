@@ -10,7 +10,7 @@ import { p } from '../protocol/params.js';
 import {
   attachRules, createPack, deletePacks, detachRules, listPacks, PACK_STATUSES, packCreateParams, packUpdateParams, updatePack, wirePack,
 } from './aggregate-compliance-packs.js';
-import { generateReport, wirePackReport } from './aggregate-pack-reports.js';
+import { generateReport, packReportAnswer } from './aggregate-pack-reports.js';
 import { defineAction } from './define.js';
 import { checkPack, ownPack, TAG_RESOURCE_TYPES } from './shared.js';
 
@@ -83,7 +83,7 @@ export const getCompliancePackReport = defineAction({
   params: { CompliancePackId: p.string({ required: true }) },
   handler(ctx, q) {
     checkPack(ctx, SINGLE, q.CompliancePackId);
-    return { CompliancePackReport: wirePackReport(ctx, q.CompliancePackId, ctx.accountId) };
+    return packReportAnswer(ctx, q.CompliancePackId);
   },
 });
 

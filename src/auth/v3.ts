@@ -50,11 +50,10 @@ export function parseAuthorization(header: string | undefined): V3Authorization 
 
 /** `query`: the decoded query when the caller has it already (it must be parseForm(rawQuery)). */
 export function v3CanonicalQuery(rawQuery: string, query: Params = parseForm(rawQuery)): string {
-  const q = query;
-  return Object.keys(q)
-    .sort()
-    .map((k) => `${k}=${percentEncode(q[k])}`)
-    .join('&');
+  const keys = Object.keys(query).sort();
+  let out = '';
+  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : '&'}${keys[i]}=${percentEncode(query[keys[i]])}`;
+  return out;
 }
 
 export function v3Hash(algorithm: string, data: string | Buffer): string {
@@ -77,8 +76,9 @@ export function v3Canonical(
   signedHeaders: string[],
 ): V3Canonical {
   const hashedPayload = req.rawBody === '' ? EMPTY_PAYLOAD_HASH[algorithm] : v3Hash(algorithm, Buffer.from(req.rawBody, 'utf8'));
-  const canonicalHeaders = signedHeaders.map((h) => `${h}:${(headerValue(req.headers, h) ?? '').trim()}\n`).join('');
-  const canonicalRequest = [req.method.toUpperCase(), '/', v3CanonicalQuery(req.rawQuery, req.query), canonicalHeaders, signedHeaders.join(';'), hashedPayload].join('\n');
+  let canonicalHeaders = '';
+  for (const h of signedHeaders) canonicalHeaders += `${h}:${(headerValue(req.headers, h) ?? '').trim()}\n`;
+  const canonicalRequest = `${req.method.toUpperCase()}\n/\n${v3CanonicalQuery(req.rawQuery, req.query)}\n${canonicalHeaders}\n${signedHeaders.join(';')}\n${hashedPayload}`;
   const stringToSign = `${algorithm}\n${v3Hash(algorithm, canonicalRequest)}`;
   return { canonicalRequest, stringToSign, hashedPayload };
 }
@@ -110,10 +110,12 @@ export class V3Verifier implements Verifier {
     const fail = (error: Verdict['error'], detail?: Verdict['detail']): Verdict => ({ scheme: 'V3', accessKeyId, error, detail });
 
     if (!(auth.algorithm in V3_ALGORITHMS)) return fail(Errors.invalidSignatureMethod());
-    const missing = Object.entries({ Credential: auth.credential, SignedHeaders: auth.signedHeaders, Signature: auth.signature })
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k);
-    if (missing.length > 0) return fail(Errors.incompleteSignature(`Authorization lacks ${missing.join(', ')}.`));
+    if (auth.credential === undefined || auth.signedHeaders === undefined || auth.signature === undefined) {
+      const missing = Object.entries({ Credential: auth.credential, SignedHeaders: auth.signedHeaders, Signature: auth.signature })
+        .filter(([, v]) => v === undefined)
+        .map(([k]) => k);
+      return fail(Errors.incompleteSignature(`Authorization lacks ${missing.join(', ')}.`));
+    }
     const rawDate = headerValue(req.headers, 'x-acs-date');
     if (rawDate === undefined || rawDate === '') return fail(Errors.missingParameter('Timestamp'));
     const ts = checkTimestamp(rawDate, ctx.now);

@@ -90,7 +90,14 @@ export class FormBody {
   }
 }
 
+// RFC 3986 unreserved characters: percentEncode leaves such a string as it is.
+const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+// What encodeURIComponent leaves but RFC 3986 encodes.
+const SUB_DELIMS = /[!'()*]/;
+
 /** RFC 3986 percent-encoding as Alibaba Cloud signatures use it. */
 export function percentEncode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  if (UNRESERVED.test(s)) return s;
+  const encoded = encodeURIComponent(s);
+  return SUB_DELIMS.test(encoded) ? encoded.replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : encoded;
 }

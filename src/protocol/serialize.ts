@@ -117,9 +117,14 @@ export function successXml(action: string, requestId: string, result: Record<str
   const root = `${action}Response`;
   if (!PLAIN_NAME.test(root)) return builderXml(action, requestId, result);
   try {
-    let inner = `<RequestId>${escapeMarkup(requestId)}</RequestId>`;
-    for (const k of Object.keys(result)) inner += fastValue(k, result[k]);
-    return `${XML_DECLARATION}<${root}>${inner}</${root}>`;
+    const known = reused.get(result);
+    let members = known?.xml?.get(action);
+    if (members === undefined) {
+      members = '';
+      for (const k of Object.keys(result)) members += fastValue(k, result[k]);
+      if (known) (known.xml ??= new Map()).set(action, members);
+    }
+    return `${XML_DECLARATION}<${root}><RequestId>${escapeMarkup(requestId)}</RequestId>${members}</${root}>`;
   } catch (err) {
     if (err === NEEDS_BUILDER) return builderXml(action, requestId, result);
     throw err;
@@ -135,12 +140,52 @@ export const successXmlWithBuilder = builderXml;
  */
 const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
 export function successJson(requestId: string, result: Record<string, unknown>): string {
+  const known = reused.get(result);
+  if (known !== undefined) {
+    const rest = known.json ?? (known.json = jsonAfterRequestId(result));
+    if (rest !== undefined) return rest === '' ? `{"RequestId":${JSON.stringify(requestId)}}` : `{"RequestId":${JSON.stringify(requestId)},${rest}`;
+  }
+  const rest = jsonAfterRequestId(result);
+  if (rest === undefined) return JSON.stringify({ RequestId: requestId, ...result });
+  return rest === '' ? `{"RequestId":${JSON.stringify(requestId)}}` : `{"RequestId":${JSON.stringify(requestId)},${rest}`;
+}
+
+/**
+ * What follows the RequestId member: the result's own JSON without its '{' ('' for an empty
+ * object), or undefined when the result's members must be copied after RequestId instead.
+ */
+function jsonAfterRequestId(result: Record<string, unknown>): string | undefined {
   // Objects put integer-like keys first, so those (and a RequestId or toJSON member) take the copy.
   let plain = !Object.prototype.hasOwnProperty.call(result, 'RequestId') && typeof (result as { toJSON?: unknown }).toJSON !== 'function';
   for (const k in result) if (plain && INDEX_KEY.test(k) && Number(k) < 4294967295) plain = false;
-  if (!plain) return JSON.stringify({ RequestId: requestId, ...result });
+  if (!plain) return undefined;
   const rest = JSON.stringify(result);
-  return rest === '{}' ? `{"RequestId":${JSON.stringify(requestId)}}` : `{"RequestId":${JSON.stringify(requestId)},${rest.slice(1)}`;
+  return rest === '{}' ? '' : rest.slice(1);
+}
+
+// ---- reused answers ---------------------------------------------------------------------------
+// A read action may answer several calls with the same result object while nothing it is made of
+// changes (GetAggregateCompliancePackReport polled by a client). Such a result is frozen to the
+// bottom (`reusableResult`), so its text in either format cannot change either: it is rendered
+// once and kept with the object (a WeakMap: it goes when the object goes).
+
+interface Rendered {
+  json?: string;
+  xml?: Map<string, string>;
+}
+const reused = new WeakMap<object, Rendered>();
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+}
+
+/** Freezes a result (and everything in it) and lets the serializer keep its rendered text. */
+export function reusableResult<T extends Record<string, unknown>>(result: T): T {
+  deepFreeze(result);
+  reused.set(result, {});
+  return result;
 }
 
 export function successReply(action: string, requestId: string, result: Record<string, unknown>, format: ReplyFormat): Reply {

@@ -27,6 +27,7 @@ import { errorReply, successReply, type Reply, type ReplyFormat } from '../proto
 import { replyFormat } from '../protocol/common.js';
 import type { RpcHooks } from '../control/hooks.js';
 import type { JournalFault } from '../control/journal.js';
+import { writeCallLine } from './call-log.js';
 
 export interface RpcOptions {
   services: Services;
@@ -76,10 +77,7 @@ function logsInfo(log: FastifyRequest['log']): boolean {
 function logCall(req: FastifyRequest, call: CallRecord, status: number, elapsedMs: number): void {
   if (!logsInfo(req.log)) return;
   const ms = Math.round(elapsedMs);
-  req.log.info(
-    { action: call.action, status, account: call.accountId, requestId: call.requestId, ms },
-    `Config.${call.action ?? '?'} ${status} ${ms}ms account=${call.accountId ?? '-'} req=${call.requestId}${call.errorCode ? ` code=${call.errorCode}` : ''}`,
-  );
+  writeCallLine(req.log, { action: call.action, status, account: call.accountId, requestId: call.requestId, ms, errorCode: call.errorCode });
 }
 
 function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): FastifyReply {
