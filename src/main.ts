@@ -59,9 +59,14 @@ function parseCli(argv: string[]): Partial<Config> | 'help' | 'version' {
  * together, and what is gathered is written at least every 100 ms, so a line shows within a tenth of
  * a second while a busy emulator makes one write for dozens of calls instead of one each. What is
  * left is written when the process exits.
+ *
+ * Each batch is written synchronously (as node itself writes process.stdout to files and pipes):
+ * sonic-boom's asynchronous writes copy every written batch into a Buffer of its own (outside the
+ * V8 heap) after the write, and under load those copies piled up until a full GC: a steady Get load
+ * grew the RSS in a saw-tooth by 20-30 MB where synchronous batches keep it flat (docs/performance.md).
  */
 function logDestination() {
-  const dest = pino.destination({ dest: 1, sync: false });
+  const dest = pino.destination({ dest: 1, sync: true });
   const lines = batchedLines(dest, 4096);
   setInterval(() => lines.flush(), 100).unref();
   process.on('exit', () => {

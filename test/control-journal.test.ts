@@ -78,6 +78,21 @@ t.test('the journal is a bounded ring of configurable size, and DELETE clears it
   t.equal((await ctl(em, 'GET', '/_emulator/requests')).json.count, 1);
 });
 
+t.test('a full ring writes over its oldest entry: every field is the new call\'s, earlier listings keep theirs', async (t) => {
+  const em = await testApp(t, { config: { journalSize: 2 } });
+  await call(em, 'GetAggregator', { AggregatorId: 'ca-0000000000000000bad0' });
+  await call(em, 'ListAggregators', { MaxResults: 1 });
+  const before = (await ctl(em, 'GET', '/_emulator/requests')).json.requests;
+  t.not(before[1].errorCode, null, 'the oldest entry is a failed call');
+  await call(em, 'ListAggregators', { MaxResults: 3, Format: 'JSON' });
+  const after = (await ctl(em, 'GET', '/_emulator/requests')).json.requests;
+  t.match(after[0], { seq: 3, action: 'ListAggregators', status: 200, errorCode: null, params: { MaxResults: '3', Format: 'JSON' } });
+  t.notOk('AggregatorId' in after[0].params, 'nothing of the entry written over is left');
+  t.match(after[1], { seq: 2, action: 'ListAggregators', params: { MaxResults: '1' } });
+  t.same(before.map((e: { seq: number }) => e.seq), [2, 1], 'a listing made before is a copy');
+  t.match(before[1], { seq: 1, action: 'GetAggregator', params: { AggregatorId: 'ca-0000000000000000bad0' } }, 'and keeps the call it showed');
+});
+
 t.test('journalSize 0 turns the journal off', async (t) => {
   const em = await testApp(t, { config: { journalSize: 0 } });
   await call(em, 'ListAggregators', { MaxResults: 1 });

@@ -130,17 +130,35 @@ export class Journal {
     return this.capacity;
   }
 
+  /**
+   * Once the ring is full, the oldest entry's object is written over instead of a new one taking its
+   * place. Every entry outlives many young-generation collections, so V8 came to allocate new entries
+   * straight in the old generation (pretenuring), where each dropped entry waited for a full GC: under
+   * a steady load the RSS climbed in a saw-tooth by 20-50 MB (docs/performance.md, "Memory").
+   */
   record(call: CallRecord, method: string, durationMs: number): void {
     if (this.capacity <= 0) return;
-    const entry: Recorded = {
-      seq: ++this.seq, timeMs: call.startedAt, requestId: call.requestId, method, action: call.action, accountId: call.accountId,
-      status: call.status, errorCode: call.errorCode, durationMs, fault: call.fault, query: call.rawParams?.query, body: call.rawParams?.body,
-    };
-    if (this.entries.length < this.capacity) this.entries.push(entry);
-    else {
-      this.entries[this.head] = entry;
-      this.head = (this.head + 1) % this.capacity;
+    if (this.entries.length < this.capacity) {
+      this.entries.push({
+        seq: ++this.seq, timeMs: call.startedAt, requestId: call.requestId, method, action: call.action, accountId: call.accountId,
+        status: call.status, errorCode: call.errorCode, durationMs, fault: call.fault, query: call.rawParams?.query, body: call.rawParams?.body,
+      });
+      return;
     }
+    const e = this.entries[this.head];
+    this.head = (this.head + 1) % this.capacity;
+    e.seq = ++this.seq;
+    e.timeMs = call.startedAt;
+    e.requestId = call.requestId;
+    e.method = method;
+    e.action = call.action;
+    e.accountId = call.accountId;
+    e.status = call.status;
+    e.errorCode = call.errorCode;
+    e.durationMs = durationMs;
+    e.fault = call.fault;
+    e.query = call.rawParams?.query;
+    e.body = call.rawParams?.body;
   }
 
   /** Entries matching the filter, newest first. */
