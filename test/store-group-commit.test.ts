@@ -11,6 +11,7 @@ import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { Store, type CompliancePack } from '../src/store/index.js';
 import { DEMO, testApp } from './helpers.js';
+import { ensureReportFile } from '../src/reports/service.js';
 
 const ACCOUNT = 1009318965421234;
 const pack = (id: string): CompliancePack => ({
@@ -113,6 +114,11 @@ t.test('reads, other transactions and close commit the open group first', async 
   store.transaction(() => store.packs.insert(pack('cp-t')));
   t.ok(committed('cp-b') && committed('cp-t'), 'a transaction of its own commits the group first, then itself');
   await b;
+
+  const r = store.grouped(() => store.packs.insert(pack('cp-r')));
+  await ensureReportFile(store, 'no-such-object');
+  t.ok(committed('cp-r'), 'a report build commits the group before it reads');
+  await r;
 
   const c = store.grouped(() => store.packs.insert(pack('cp-c')));
   store.flush();
