@@ -73,8 +73,12 @@ t.test('a failing write rolls back alone; the others of its group commit', async
 t.test('a failed commit fails every write of the group and keeps nothing', async (t) => {
   const { store, committed } = onFile(t);
   t.equal(store.packs.ownerOf('cp-a'), undefined, 'remembered as absent');
-  const a = store.grouped(() => store.packs.insert(pack('cp-a')));
-  t.same(store.packs.ownerOf('cp-a'), [ACCOUNT, ''], 'seen (and memoized) inside the group');
+  let seen: unknown;
+  const a = store.grouped(() => {
+    store.packs.insert(pack('cp-a'));
+    seen = store.packs.ownerOf('cp-a');
+  });
+  t.same(seen, [ACCOUNT, ''], 'seen (and memoized) inside the group');
   // A deferred foreign-key violation passes the statement and fails only at COMMIT.
   const b = store.grouped(() => {
     store.db.pragma('defer_foreign_keys = ON');
@@ -120,6 +124,15 @@ t.test('reads, other transactions and close commit the open group first', async 
   t.ok(committed('cp-r'), 'a report build commits the group before it reads');
   await r;
 
+  const s = store.grouped(() => store.packs.insert(pack('cp-s')));
+  t.equal(store.packs.get('cp-none'), undefined);
+  t.ok(committed('cp-s'), 'any statement outside a grouped write (a download, the control plane) commits the group first');
+  await s;
+  const u = store.grouped(() => store.packs.insert(pack('cp-u')));
+  t.equal(store.db.prepare('SELECT COUNT(*) AS n FROM accounts').pluck().get(), 1, 'a statement prepared later is guarded too');
+  t.ok(committed('cp-u'));
+  await u;
+
   const c = store.grouped(() => store.packs.insert(pack('cp-c')));
   store.flush();
   t.ok(committed('cp-c'), 'flush commits now');
@@ -134,6 +147,7 @@ t.test('nested use stays inside the group; a grouped write inside a transaction 
     // A read or a transaction from inside a grouped write must not commit the group under it.
     store.read(() => store.packs.insert(pack('cp-read')));
     store.transaction(() => store.packs.insert(pack('cp-nested')));
+    t.same(store.packs.ownerOf('cp-read'), [ACCOUNT, ''], 'its own statements see its rows');
     t.ok(store.db.inTransaction);
   });
   t.notOk(committed('cp-read') || committed('cp-nested'));
@@ -170,8 +184,9 @@ t.test('concurrent API creates share commits, each answered once committed', asy
   let commits = 0;
   const flush = services.store.flush.bind(services.store);
   services.store.flush = () => {
-    if (services.store.db.inTransaction) commits++;
+    const open = services.store.db.inTransaction;
     flush();
+    if (open && !services.store.db.inTransaction) commits++;
   };
   const create = (name: string) =>
     app.inject({

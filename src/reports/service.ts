@@ -228,8 +228,6 @@ export const isPending = (file: Pick<ReportFile, 'contentType'>): boolean => fil
  */
 export function ensureReportFile(store: Store, objectKey: string): Promise<ReportFile | undefined> {
   if (!store.db.open) return Promise.resolve(undefined);
-  // A background build may run while API writes wait for their commit: read committed rows only.
-  store.flush();
   const file = store.reports.file(objectKey);
   if (!file || !isPending(file)) return Promise.resolve(file);
   let builds = inflight.get(store);

@@ -87,12 +87,6 @@ function bodyObject(body: unknown, allowEmpty = false): Record<string, unknown> 
 export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOptions): Promise<void> {
   const { state, services, control } = opts;
   const { store } = services;
-  // The control plane reads (and writes) the store directly: commit the API's open commit group
-  // first (Store.grouped), so it never sees another request's uncommitted writes.
-  app.addHook('onRequest', (_req, _reply, done) => {
-    store.flush();
-    done();
-  });
 
   // Bodies here are JSON whatever the content type says (curl -d sends a form type); empty = none.
   app.removeAllContentTypeParsers();

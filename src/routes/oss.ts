@@ -54,11 +54,6 @@ const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex').toUpperCase().
 
 export async function ossRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
   const { services } = opts;
-  // Reads here go to the store directly: commit the API's open commit group first (Store.grouped).
-  app.addHook('onRequest', (_req, _reply, done) => {
-    services.store.flush();
-    done();
-  });
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.hex(24).toUpperCase();

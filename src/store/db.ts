@@ -84,6 +84,30 @@ export function writeClockOf(db: Db): WriteClock {
   return tracked;
 }
 
+/** Per database: what runs before each of its statements (`beforeEachStatement`). */
+const statementHooks = new WeakMap<Db, () => void>();
+let statementsPatched = false;
+
+/**
+ * From the call on, every statement of `db` (whenever prepared, better-sqlite3's own transaction
+ * statements included) runs `before` first, on each run, get, all or iterate. The Store uses it to
+ * commit an open commit group before anyone else's statement. One wrapper per method on the shared
+ * Statement prototype: call sites stay monomorphic (a wrapper per statement cost ~5% of a create).
+ */
+export function beforeEachStatement(db: Db, before: () => void): void {
+  statementHooks.set(db, before);
+  if (statementsPatched) return;
+  statementsPatched = true;
+  const proto = Object.getPrototypeOf(db.prepare('SELECT 1')) as Record<string, (...args: unknown[]) => unknown>;
+  for (const method of ['run', 'get', 'all', 'iterate']) {
+    const original = proto[method];
+    proto[method] = function (this: BetterSqlite3.Statement, ...args: unknown[]) {
+      statementHooks.get(this.database)?.();
+      return original.apply(this, args);
+    };
+  }
+}
+
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -4,7 +4,7 @@
  */
 import { ChangeSet } from './changes.js';
 import type Database from 'better-sqlite3';
-import { closeDatabase, openDatabase, writeClockOf, type Db } from './db.js';
+import { beforeEachStatement, closeDatabase, openDatabase, writeClockOf, type Db } from './db.js';
 import type { WriteClock } from './memo.js';
 import { AccountsRepo } from './accounts.js';
 import { AggregatorsRepo } from './aggregators.js';
@@ -65,6 +65,10 @@ export class Store {
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.commitStmt = db.prepare('COMMIT');
     this.rollbackStmt = db.prepare('ROLLBACK');
+    // Every statement (the repositories', anyone's) commits an open commit group before it runs,
+    // unless it runs inside a grouped write: no reader ever sees another request's uncommitted
+    // writes, whichever route or task it serves. (`flush` leaves the group before its COMMIT.)
+    beforeEachStatement(db, () => this.flush());
     this.accounts = new AccountsRepo(db);
     this.aggregators = new AggregatorsRepo(db, this.changes);
     this.packs = new PacksRepo(db);
@@ -145,9 +149,10 @@ export class Store {
    *
    * - `fn` throws: its savepoint is rolled back, the promise rejects at once, the group goes on.
    * - The commit fails: the whole group is rolled back and every write of it rejects.
-   * - Anything else that touches the store (a read action, `transaction`, `close`, the other routes
-   *   via `flush`) commits the open group first, so nothing ever reads uncommitted data of another
-   *   request.
+   * - Anything else that touches the store commits the open group first: any statement run outside
+   *   a grouped write (`beforeEachStatement`), and `read`, `transaction` and `close`, which must
+   *   commit it before they open (or close) a transaction of their own. So nothing ever reads
+   *   uncommitted data of another request.
    */
   grouped<T>(fn: () => T): Promise<T> {
     if (this.groupDepth > 0 || (this.group === undefined && this.db.inTransaction)) {
@@ -200,10 +205,11 @@ export class Store {
 
   private openGroup(): CommitGroup {
     this.beginStmt.run();
+    // Holding the write lock now, look again for other processes' commits (see `transaction`);
+    // before the group is set, as its statement would commit an open group.
+    this.checkDataVersion();
     const group: CommitGroup = { waiters: [] };
     this.group = group;
-    // Holding the write lock now, look again for other processes' commits (see `transaction`).
-    this.checkDataVersion();
     setImmediate(() => {
       if (this.group === group) this.flush();
     });
@@ -243,7 +249,6 @@ export class Store {
 
   /** True when no account exists yet (a fresh database). */
   isEmpty(): boolean {
-    this.flush();
     return (this.db.prepare('SELECT COUNT(*) AS n FROM accounts').get() as { n: number }).n === 0;
   }
 
