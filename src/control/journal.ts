@@ -138,15 +138,8 @@ export class Journal {
    */
   record(call: CallRecord, method: string, durationMs: number): void {
     if (this.capacity <= 0) return;
-    if (this.entries.length < this.capacity) {
-      this.entries.push({
-        seq: ++this.seq, timeMs: call.startedAt, requestId: call.requestId, method, action: call.action, accountId: call.accountId,
-        status: call.status, errorCode: call.errorCode, durationMs, fault: call.fault, query: call.rawParams?.query, body: call.rawParams?.body,
-      });
-      return;
-    }
-    const e = this.entries[this.head];
-    this.head = (this.head + 1) % this.capacity;
+    const full = this.entries.length >= this.capacity;
+    const e = full ? this.entries[this.head] : ({} as Recorded);
     e.seq = ++this.seq;
     e.timeMs = call.startedAt;
     e.requestId = call.requestId;
@@ -159,6 +152,8 @@ export class Journal {
     e.fault = call.fault;
     e.query = call.rawParams?.query;
     e.body = call.rawParams?.body;
+    if (full) this.head = (this.head + 1) % this.capacity;
+    else this.entries.push(e);
   }
 
   /** Entries matching the filter, newest first. */
