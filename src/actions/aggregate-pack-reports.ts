@@ -46,9 +46,12 @@ interface KeptAnswer {
   result: Result;
 }
 const MAX_KEPT_ANSWERS = 1000;
-const keptAnswers = new Map<string, KeptAnswer>();
+/** Per store (each emulator its own), pack id -> its last answer. */
+const keptAnswersOf = new WeakMap<object, Map<string, KeptAnswer>>();
 
 export function packReportAnswer(ctx: ActionContext, compliancePackId: string): Result {
+  let keptAnswers = keptAnswersOf.get(ctx.store);
+  if (keptAnswers === undefined) keptAnswersOf.set(ctx.store, (keptAnswers = new Map()));
   const accountId = ctx.accountId;
   const report = ctx.store.reports.latest(compliancePackId);
   const status = reportStatus(report, ctx.now);
