@@ -9,7 +9,9 @@
  * report's own order) is marked compliant: the pack keeps all its results and the report lists
  * exactly `reportRows` rows.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { pinnedNode } from './proc.js';
 import path from 'node:path';
 import { bundledCatalog } from '../../src/catalog.js';
 import { EVALUATORS, evaluatePack } from '../../src/engine/index.js';
@@ -112,9 +114,7 @@ export async function timeEvaluation(root: string, resourceCount = 10_000, ruleC
  * share its core.
  */
 export async function timeEvaluationApart(root: string, cpu: number | undefined): Promise<EvaluationTimings> {
-  const { execFileSync } = await import('node:child_process');
   const script = `import(${JSON.stringify(new URL(import.meta.url).href)}).then(async (m) => process.stdout.write(JSON.stringify(await m.timeEvaluation(${JSON.stringify(root)}))))`;
-  const node = [process.execPath, '--input-type=module', '-e', script];
-  const [cmd, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
+  const [cmd, args] = pinnedNode(cpu, ['--input-type=module', '-e', script]);
   return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 })) as EvaluationTimings;
 }

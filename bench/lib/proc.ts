@@ -71,11 +71,16 @@ export interface StartOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The command running node with `argv`, pinned to `cpu` with taskset when one is given. */
+export function pinnedNode(cpu: number | undefined, argv: string[]): [string, string[]] {
+  return cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]];
+}
+
 /** Spawns a server and polls its probe (every ~2 ms, bounded) until the first 200. */
 export async function startServer(o: StartOptions): Promise<Started> {
   const port = await freePort();
   const argv = [...(o.nodeArgs ?? []), o.script, ...(o.args ? o.args(port) : [])];
-  const [cmd, cmdArgs] = o.cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(o.cpu), process.execPath, ...argv]];
+  const [cmd, cmdArgs] = pinnedNode(o.cpu, argv);
   const t0 = performance.now();
   const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...o.env }, cwd: o.cwd });
   let err = '';
