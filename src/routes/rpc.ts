@@ -14,7 +14,8 @@
  *   8. after       (onResponse) one journal entry and one log line per call
  *
  * This is the path every API call takes, so it stays lean: no async step unless a fault rule adds
- * latency or the call writes (it waits for its commit), one synchronous onResponse hook, work that can be done once done at registration.
+ * latency or the call writes (it waits for its commit), one synchronous onResponse hook, work that
+ * can be done once done at registration.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lookupAction, runAction } from '../actions/index.js';
