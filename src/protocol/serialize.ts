@@ -141,13 +141,10 @@ export const successXmlWithBuilder = builderXml;
 const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
 export function successJson(requestId: string, result: Record<string, unknown>): string {
   const known = reused.get(result);
-  if (known !== undefined) {
-    const rest = known.json ?? (known.json = jsonAfterRequestId(result));
-    if (rest !== undefined) return rest === '' ? `{"RequestId":${JSON.stringify(requestId)}}` : `{"RequestId":${JSON.stringify(requestId)},${rest}`;
-  }
-  const rest = jsonAfterRequestId(result);
+  const rest = known === undefined ? jsonAfterRequestId(result) : (known.json ??= jsonAfterRequestId(result));
   if (rest === undefined) return JSON.stringify({ RequestId: requestId, ...result });
-  return rest === '' ? `{"RequestId":${JSON.stringify(requestId)}}` : `{"RequestId":${JSON.stringify(requestId)},${rest}`;
+  const head = `{"RequestId":${JSON.stringify(requestId)}`;
+  return rest === '' ? `${head}}` : `${head},${rest}`;
 }
 
 /**
