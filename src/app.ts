@@ -5,7 +5,6 @@
  * authenticator, fixtures), then routes (RPC, OSS downloads, control plane). Resources close in
  * onClose. Tests build an app on ':memory:' with a fixed clock and ids and use inject().
  */
-import type CorsPlugin from '@fastify/cors';
 import type FormbodyPlugin from '@fastify/formbody';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,6 +24,7 @@ import { FormBody, parseQuery } from './protocol/form.js';
 import { errorReply } from './protocol/serialize.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
+import { registerCors } from './routes/cors.js';
 import { rpcRoutes } from './routes/rpc.js';
 import { lazySchemaCompilers } from './routes/schema-compilers.js';
 import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
@@ -36,7 +36,6 @@ import { Store } from './store/index.js';
 // module.exports, as the default imports did.
 const requireCjs = createRequire(import.meta.url);
 const { fastify: Fastify, LogController } = requireCjs('fastify') as typeof import('fastify');
-const cors = requireCjs('@fastify/cors') as typeof CorsPlugin;
 const formbody = requireCjs('@fastify/formbody') as typeof FormbodyPlugin;
 
 export interface AppOptions {
@@ -135,10 +134,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   app.addHook('onClose', async () => store.close());
 
   // CORS for browser demos (on by default; --cors off disables it).
-  if (config.cors !== 'off') {
-    const origins = config.cors === '*' ? true : config.cors.split(',').map((o) => o.trim()).filter(Boolean);
-    await app.register(cors, { origin: origins, methods: ['GET', 'HEAD', 'POST', 'DELETE'], exposedHeaders: ['x-emulator-auth-warning', 'etag', 'x-oss-request-id'] });
-  }
+  registerCors(app, config.cors);
 
   // Bodies: forms keep their raw text (V3 signatures hash it); any other type is ignored.
   await app.register(formbody, { bodyLimit: BODY_LIMIT, parser: (raw: string) => new FormBody(raw) as never });

@@ -24,7 +24,7 @@ export interface RunControl {
   reportDelayMs: number;
   createReadyMs: { compliancePacks: number; aggregators: number };
   modes: RequestModes;
-  /** Emulator time when the action was about to run (after any injected latency). */
+  /** Emulator time of the action: the call's start time, or the time after an injected latency. */
   since: number;
   /**
    * Store writes of the control plane that belong to this call: "reads" lifecycle resources this
@@ -48,15 +48,24 @@ export interface RpcHooks {
   finished(call: CallRecord, method: string, durationMs: number): void;
 }
 
+const noPrelude = () => {};
+
 export function rpcHooks(control: ControlPlane, services: Services): RpcHooks {
-  const settle = (headers: HeaderBag, action: string, accountId: number, params: Record<string, string>): RunControl => {
+  // The delays of the last modes seen: the same object call after call unless x-emulator-* headers
+  // or a new configuration change them (Lifecycle.requestModes).
+  let lastModes: RequestModes | undefined;
+  let lastCreateReadyMs = { compliancePacks: 0, aggregators: 0 };
+  const settle = (headers: HeaderBag, action: string, accountId: number, params: Record<string, string>, since: number): RunControl => {
     const modes = control.lifecycle.requestModes(headers);
-    const since = services.clock.now();
+    if (modes !== lastModes) {
+      lastModes = modes;
+      lastCreateReadyMs = { compliancePacks: readyOffset(modes.create.compliancePacks), aggregators: readyOffset(modes.create.aggregators) };
+    }
     const due = control.lifecycle.countReads({ action, accountId, params });
     return {
       action, accountId, reportDelayMs: readyOffset(modes.report), modes, since,
-      createReadyMs: { compliancePacks: readyOffset(modes.create.compliancePacks), aggregators: readyOffset(modes.create.aggregators) },
-      prelude: () => control.lifecycle.readyWrite(services.store, due, since),
+      createReadyMs: lastCreateReadyMs,
+      prelude: due.length ? () => control.lifecycle.readyWrite(services.store, due, since) : noPrelude,
       due,
     };
   };
@@ -69,12 +78,13 @@ export function rpcHooks(control: ControlPlane, services: Services): RpcHooks {
         if (decision.latencyMs > 0) {
           return control.sleep(decision.latencyMs).then(() => {
             if (decision.error) throw decision.error;
-            return settle(headers, action, accountId, params);
+            return settle(headers, action, accountId, params, services.clock.now());
           });
         }
         if (decision.error) throw decision.error;
       }
-      return settle(headers, action, accountId, params);
+      // No latency added: the action runs at the call's own time (one clock read per call).
+      return settle(headers, action, accountId, params, call.startedAt);
     },
     afterRun(run, result) {
       control.lifecycle.forgetReady(run.due);

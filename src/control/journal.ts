@@ -8,7 +8,7 @@
  * Recording is on every call's path, so it only keeps the call's record (its parameters are never
  * changed after the call); the entry (ISO time, redacted parameters) is built when it is read.
  */
-import { parseForm } from '../protocol/form.js';
+import { emptyParams, parseForm } from '../protocol/form.js';
 import type { CallRecord } from '../routes/rpc.js';
 
 export interface JournalEntry {
@@ -80,7 +80,7 @@ interface Recorded {
 
 /** The parameters of an entry, decoded as the route decoded them: the query's, then the body's new keys. */
 function paramsOf(r: Recorded): Record<string, string> {
-  const params = Object.create(null) as Record<string, string>;
+  const params = emptyParams();
   if (r.query === undefined) return params;
   parseForm(r.query, params);
   if (r.body) parseForm(r.body, params);

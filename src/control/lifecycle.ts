@@ -99,6 +99,22 @@ function headerInt(headers: HeaderBag, name: string): number | undefined {
 
 const isRead = (action: string) => /^(Get|List)/.test(action);
 
+/** What an action creates that a lifecycle mode governs, if anything; kept per action name. */
+const createsOf = new Map<string, LifecycleKind | undefined>();
+function creates(action: string): LifecycleKind | undefined {
+  if (createsOf.has(action)) return createsOf.get(action);
+  const kind: LifecycleKind | undefined = /^(Create|Copy)\w*CompliancePacks?$/.test(action)
+    ? 'compliancePacks'
+    : action === 'CreateAggregator'
+      ? 'aggregators'
+      : /^Generate.*Report$/.test(action)
+        ? 'reports'
+        : undefined;
+  // Only the registry's action names come here (a few dozen); the cap is a guard all the same.
+  if (createsOf.size < 1000) createsOf.set(action, kind);
+  return kind;
+}
+
 export class Lifecycle {
   private modes: Record<LifecycleKind, ReadyMode>;
   private readonly pending = new Map<string, PendingReads>();
@@ -140,12 +156,22 @@ export class Lifecycle {
     return this.settings();
   }
 
+  /** The global modes as a request's, while no x-emulator-* header overrides them (one object per configuration). */
+  private globalModes: { of: Record<LifecycleKind, ReadyMode>; modes: RequestModes } | undefined;
+
   /** The modes for one request: the global ones, overridden by x-emulator-* headers. */
   requestModes(headers: HeaderBag): RequestModes {
     const reportMs = headerInt(headers, 'x-emulator-report-delay-ms');
     const reportReads = headerInt(headers, 'x-emulator-report-ready-after-reads');
     const createMs = headerInt(headers, 'x-emulator-create-delay-ms');
     const createReads = headerInt(headers, 'x-emulator-create-ready-after-reads');
+    if (reportMs === undefined && reportReads === undefined && createMs === undefined && createReads === undefined) {
+      const g = this.globalModes;
+      if (g !== undefined && g.of === this.modes) return g.modes;
+      const modes = { report: this.modes.reports, create: { compliancePacks: this.modes.compliancePacks, aggregators: this.modes.aggregators } };
+      this.globalModes = { of: this.modes, modes };
+      return modes;
+    }
     const pick = (global: ReadyMode, ms: number | undefined, reads: number | undefined, name: string): ReadyMode => {
       if (reads !== undefined) return parseMode({ mode: 'reads', reads }, name);
       if (ms !== undefined) return parseMode({ mode: 'delay', delayMs: ms }, name);
@@ -213,7 +239,9 @@ export class Lifecycle {
    */
   afterRun(store: Store, call: { action: string; accountId: number; since: number; result: Record<string, unknown>; modes: RequestModes }): void {
     const { action, result, since, modes } = call;
-    if (/^(Create|Copy)\w*CompliancePacks?$/.test(action)) {
+    const kind = creates(action);
+    if (kind === undefined) return;
+    if (kind === 'compliancePacks') {
       // Create answers the new id; Copy answers none, so take every fresh pack of the caller.
       const mode = modes.create.compliancePacks;
       if (mode.mode !== 'reads') return;
@@ -222,14 +250,14 @@ export class Lifecycle {
         if (!pack || pack.createdAt < since || pack.readyAt !== pack.createdAt + NEVER_MS || this.pending.has(pack.compliancePackId)) continue;
         this.track({ kind: 'compliancePacks', id: pack.compliancePackId, accountId: pack.accountId, scopeId: pack.aggregatorId, readsLeft: mode.reads });
       }
-    } else if (action === 'CreateAggregator' && typeof result.AggregatorId === 'string') {
+    } else if (kind === 'aggregators' && typeof result.AggregatorId === 'string') {
       const mode = modes.create.aggregators;
       if (mode.mode !== 'reads') return;
       const agg = store.aggregators.get(result.AggregatorId);
       if (agg && agg.createdAt >= since && agg.readyAt === agg.createdAt + NEVER_MS && !this.pending.has(agg.aggregatorId)) {
         this.track({ kind: 'aggregators', id: agg.aggregatorId, accountId: agg.accountId, scopeId: agg.aggregatorId, readsLeft: mode.reads });
       }
-    } else if (/^Generate.*Report$/.test(action) && modes.report.mode === 'reads') {
+    } else if (kind === 'reports' && modes.report.mode === 'reads') {
       // The handler built the report with ready_at = now + NEVER_MS (ctx.reportDelayMs); track it.
       for (const r of store.reports.all()) {
         if (r.accountId === call.accountId && r.createdAt >= since && r.readyAt === r.createdAt + NEVER_MS && !this.pending.has(r.objectKey)) {

@@ -52,9 +52,11 @@ export function encodeKey(objectKey: string): string {
 
 // A link only changes when its Expires second does: clients polling a report within one second
 // get the same link, so it is signed once per second and object instead of once per request
-// (the HMAC was ~7% of a GetAggregateCompliancePackReport in the profile).
+// (the HMAC was ~7% of a GetAggregateCompliancePackReport in the profile). Kept by object key (the
+// report row's own string, whose hash V8 keeps) with the base URL it was made for, compared as is:
+// a combined key string would be built and hashed anew on every call.
 const LINK_MEMO_MAX = 256;
-const linkMemo = new Map<string, string>();
+const linkMemo = new Map<string, { baseUrl: string; url: string }>();
 let linkMemoExpires = -1;
 
 export function signedReportUrl(baseUrl: string, objectKey: string, nowMs: number, ttlSeconds: number): string {
@@ -63,12 +65,12 @@ export function signedReportUrl(baseUrl: string, objectKey: string, nowMs: numbe
     linkMemo.clear();
     linkMemoExpires = expires;
   }
-  const memoKey = `${baseUrl}\n${objectKey}`;
-  const known = linkMemo.get(memoKey);
-  if (known !== undefined) return known;
+  const known = linkMemo.get(objectKey);
+  if (known !== undefined && known.baseUrl === baseUrl) return known.url;
   const signature = ossSignature(OSS_ACCESS_KEY_SECRET, expires, objectKey);
   const url = `${baseUrl}/${encodeKey(objectKey)}?Expires=${expires}&OSSAccessKeyId=${OSS_ACCESS_KEY_ID}&Signature=${encodeURIComponent(signature)}`;
-  if (linkMemo.size < LINK_MEMO_MAX) linkMemo.set(memoKey, url);
+  // The same object under another base URL takes the place (the last one asked for is kept).
+  if (known !== undefined || linkMemo.size < LINK_MEMO_MAX) linkMemo.set(objectKey, { baseUrl, url });
   return url;
 }
 

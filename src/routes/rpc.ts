@@ -23,7 +23,7 @@ import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, readCommon } from '../protocol/common.js';
-import { FormBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
+import { emptyParams, FormBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import { replyFormat } from '../protocol/common.js';
 import type { RpcHooks } from '../control/hooks.js';
@@ -62,11 +62,19 @@ declare module 'fastify' {
   }
 }
 
+// The last base URL made, by its parts: calls come from one host:port, and a string built anew
+// each call is hashed anew wherever it is a key.
+let lastBase = { publicUrl: '', protocol: '', host: '', url: '' };
+
 /** The base URL a client used to reach us, for links it must be able to follow. */
 export function baseUrlOf(req: FastifyRequest, publicUrl: string): string {
-  if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  const host = req.headers.host ?? `${req.hostname}`;
-  return `${req.protocol}://${host}`;
+  const protocol = req.protocol;
+  const host = publicUrl ? '' : req.headers.host ?? `${req.hostname}`;
+  const last = lastBase;
+  if (last.url !== '' && last.publicUrl === publicUrl && last.protocol === protocol && last.host === host) return last.url;
+  const url = publicUrl ? publicUrl.replace(/\/+$/, '') : `${protocol}://${host}`;
+  lastBase = { publicUrl, protocol, host, url };
+  return url;
 }
 
 /** Whether a logger writes info lines (pino answers; fastify's no-op logger has nothing to write). */
@@ -108,7 +116,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       }
       let params: Params = query;
       if (body) {
-        params = Object.assign(Object.create(null) as Params, query);
+        params = Object.assign(emptyParams(), query);
         for (const k in body.fields) if (!(k in params)) params[k] = body.fields[k];
       }
       record.rawParams = { query: queryText, body: body && body.error === undefined ? body.raw : '' };
@@ -149,7 +157,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
           action: action.name,
           requestId,
           accountId: caller.accountId,
-          now: services.clock.now(),
+          now: control.since,
           baseUrl: baseUrlOf(req, services.config.publicUrl),
           reportDelayMs: control.reportDelayMs,
           createReadyMs: control.createReadyMs,
