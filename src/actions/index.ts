@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError, Errors } from '../errors.js';
-import type { Params } from '../protocol/form.js';
+import { knowParameterNames, type Params } from '../protocol/form.js';
 import { COMMON_PARAMS } from '../protocol/common.js';
 import { rootName } from '../protocol/params.js';
 import aggregators from './aggregators.js';
@@ -28,6 +28,7 @@ const FAMILIES: CompiledAction[][] = [
 ];
 
 export const ACTIONS: ReadonlyMap<string, CompiledAction> = new Map(FAMILIES.flat().map((a) => [a.name, a]));
+for (const action of ACTIONS.values()) knowParameterNames(action.accepts);
 
 /** The action for a wire name; unknown names and real-but-unemulated ones answer differently. */
 export function lookupAction(name: string): CompiledAction {

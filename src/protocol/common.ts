@@ -8,7 +8,7 @@
  * - Without Format a classic request gets XML, the real service's default.
  */
 import { Errors } from '../errors.js';
-import { parseForm, rawQuery, type Params } from './form.js';
+import { knowParameterNames, parseForm, rawQuery, type Params } from './form.js';
 import type { ReplyFormat } from './serialize.js';
 
 export const API_VERSION = '2020-09-07';
@@ -19,6 +19,7 @@ export const COMMON_PARAMS = new Set([
   'SignatureType', 'Timestamp', 'TimeStamp', 'SecurityToken', 'RegionId', 'BearerToken', 'ResourceOwnerAccount',
   'ResourceOwnerId', 'OwnerId', 'OwnerAccount', 'callerBid', 'ProductCode',
 ]);
+knowParameterNames(COMMON_PARAMS);
 
 export interface Headers {
   [name: string]: string | string[] | undefined;

@@ -40,26 +40,53 @@ export function emptyParams(): Params {
   return Object.create(PARAMS_PROTO) as Params;
 }
 
+/**
+ * The parameter names the emulator knows (common parameters, every action's), each mapped to
+ * itself. A key cut out of the text is a new string each time; V8 has to hash it and look it up in
+ * its string table for every property access. Swapped for the known name (one Map lookup), the key
+ * is the source's own string, which V8 has interned already: the store into the parameter object
+ * and every later read take the fast path (~1k instructions less per parameter).
+ */
+const KNOWN_NAMES = new Map<string, string>();
+
+/** Adds parameter names to those parseForm swaps for its own copies (at module load). */
+export function knowParameterNames(names: Iterable<string>): void {
+  for (const name of names) KNOWN_NAMES.set(name, name);
+}
+
 export function parseForm(raw: string, into: Params = emptyParams()): Params {
   const n = raw.length;
   let count = 0;
   let start = 0;
+  // Where the next '%' or '+' is (from `start` on; -1: none left): only pieces that hold one are decoded.
+  let escape = -2;
   // Pairs are cut at '&' with indexOf (no array of pieces); empty pairs are skipped.
   while (start < n) {
     let end = raw.indexOf('&', start);
     if (end === -1) end = n;
     if (end > start) {
       if (++count > MAX_PARAMETERS) throw Errors.tooManyParameters(MAX_PARAMETERS);
+      if (escape !== -1 && escape < start) escape = nextEscape(raw, start);
       const eq = raw.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
-      const key = decode(raw.slice(start, hasValue ? eq : end));
+      const keyEnd = hasValue ? eq : end;
+      let key = raw.slice(start, keyEnd);
+      if (escape !== -1 && escape < keyEnd) key = decode(key);
+      else key = KNOWN_NAMES.get(key) ?? key;
       // Decoded even when the key is ignored: a malformed value is refused wherever it is.
-      const value = hasValue ? decode(raw.slice(eq + 1, end)) : '';
+      let value = hasValue ? raw.slice(eq + 1, end) : '';
+      if (hasValue && escape !== -1 && escape < end) value = decode(value);
       if (key.length !== 0 && !(key in into)) into[key] = value;
     }
     start = end + 1;
   }
   return into;
+}
+
+function nextEscape(raw: string, from: number): number {
+  const pct = raw.indexOf('%', from);
+  const plus = raw.indexOf('+', from);
+  return pct === -1 ? plus : plus === -1 ? pct : Math.min(pct, plus);
 }
 
 /** Where `parseQuery` leaves the error of a query string that did not parse. */
