@@ -9,7 +9,7 @@ import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, OPTIONS, PACKAGE_ROOT, parseOptionValue, resolveConfig, type Config } from './config.js';
 import { FixtureError } from './state/fixtures.js';
-import { batchedLines } from './log-destination.js';
+import { batchedLines, epochTimeText } from './log-destination.js';
 import { StoreOpenError } from './store/db.js';
 
 function version(): string {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const logger =
       config.logFormat === 'pretty'
         ? { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,reqId', singleLine: true } } }
-        : { level: config.logLevel, stream: logDestination() };
+        : { level: config.logLevel, stream: logDestination(), timestamp: epochTimeText };
     emulator = await buildApp({ config, logger });
   } catch (err) {
     if (err instanceof FixtureError) {

@@ -93,5 +93,5 @@ t.test('at info, each API call gets one JSON log line while the server runs (bat
   const res = await fetch(`${url}/?Action=ListAggregators&MaxResults=10&Format=JSON`);
   const { RequestId } = (await res.json()) as { RequestId: string };
   const [line] = await waitFor(new RegExp(`^\\{.*"requestId":"${RequestId}".*\\}$`, 'm'), 'log line of the call');
-  t.match(JSON.parse(line), { level: 30, action: 'ListAggregators', status: 200, requestId: RequestId, msg: /^Config\.ListAggregators 200 / });
+  t.match(JSON.parse(line), { level: 30, time: Number, action: 'ListAggregators', status: 200, requestId: RequestId, msg: /^Config\.ListAggregators 200 / });
 });

@@ -3,7 +3,8 @@
  * in batches of at least minLength characters, and flush / flushSync hand over what is left.
  */
 import t from 'tap';
-import { batchedLines } from '../src/log-destination.js';
+import { pino } from 'pino';
+import { batchedLines, epochTimeText } from '../src/log-destination.js';
 
 function recorder() {
   const writes: string[] = [];
@@ -49,4 +50,18 @@ t.test('flush with nothing gathered writes nothing; flushSync hands over the res
   let called = false;
   batchedLines({ write: () => true }, 10).flush(() => (called = true));
   t.ok(called, 'flush calls back when the writer has no flush of its own');
+});
+
+t.test("epochTimeText: pino's epochTime text, the current millisecond", async (t) => {
+  const before = Date.now();
+  const text = epochTimeText();
+  const after = Date.now();
+  t.match(text, /^,"time":\d{13}$/);
+  const ms = Number(text.slice(8));
+  t.ok(ms >= before && ms <= after, 'within the call');
+  t.equal(pino.stdTimeFunctions.epochTime().slice(0, 8), text.slice(0, 8), 'same key and prefix as pino');
+  // Kept within a millisecond, new text after it.
+  let next = epochTimeText();
+  while (Number(next.slice(8)) === ms) next = epochTimeText();
+  t.ok(Number(next.slice(8)) > ms);
 });
