@@ -91,6 +91,19 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * safeEqual for an `expected` text that is ASCII (a hex or base64 digest), without the two Buffers:
+ * then the UTF-8 bytes of both are equal exactly when the strings are (a non-ASCII unit of
+ * `presented` gives a byte above 0x7f, which `expected` has none of). Still constant-time in the
+ * contents: every unit is compared, the differences OR-ed together.
+ */
+export function safeEqualAscii(expected: string, presented: string): boolean {
+  if (expected.length !== presented.length) return false;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ presented.charCodeAt(i);
+  return diff === 0;
+}
+
 /** A header value as one string (repeated headers joined with ','), or undefined. */
 export function headerValue(headers: Headers, name: string): string | undefined {
   const v = headers[name];

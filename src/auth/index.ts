@@ -73,6 +73,52 @@ export function headerSafe(text: string, max = MAX_WARNING_HEADER_LENGTH): strin
   return s;
 }
 
+type KeyRow = ReturnType<Store['accounts']['keyWithAccount']>;
+interface KeyLookup {
+  lookup(id: string): KeyRow;
+}
+
+/**
+ * What a verifier may ask during one verification (VerifyContext), reset per call. The key a
+ * verifier asks for is the one the caller is then identified by: it is looked up once.
+ */
+class CallContext implements VerifyContext, KeyLookup {
+  now = 0;
+  private lookedId: string | undefined = undefined;
+  private lookedKey: KeyRow = undefined;
+  /** Straight to the store, no memo (off mode, and identify() outside a verification). */
+  readonly direct: KeyLookup;
+
+  constructor(
+    private readonly store: Store,
+    private readonly nonces: NonceCache,
+  ) {
+    this.direct = { lookup: (id) => store.accounts.keyWithAccount(id) };
+  }
+
+  reset(now: number): void {
+    this.now = now;
+    this.lookedId = undefined;
+    this.lookedKey = undefined;
+  }
+
+  lookup(id: string): KeyRow {
+    if (this.lookedId !== id) {
+      this.lookedKey = this.store.accounts.keyWithAccount(id);
+      this.lookedId = id;
+    }
+    return this.lookedKey;
+  }
+
+  secretOf(id: string): string | undefined {
+    return this.lookup(id)?.secret;
+  }
+
+  useNonce(id: string, nonce: string, at: number): boolean {
+    return this.nonces.use(id, nonce, at, this.now);
+  }
+}
+
 /** A caller and, when the lookup already told, whether its account exists with Config enabled. */
 interface Found {
   caller: Caller;
@@ -83,13 +129,16 @@ interface Found {
 export class Authenticator {
   readonly nonces = new NonceCache();
   private readonly verifiers: Verifier[] = [new V3Verifier(), new V1Verifier()];
+  private readonly ctx: CallContext;
 
   constructor(
     private readonly store: Store,
     private readonly mode: AuthMode,
     /** The emulator's injected clock (app.ts passes services.clock). */
     private readonly clock: Clock = new EmulatorClock(),
-  ) {}
+  ) {
+    this.ctx = new CallContext(store, this.nonces);
+  }
 
   /** The default key's account (or the first account, or the bootstrap id), with its Config switch. */
   private defaultCaller(): { accountId: number; configEnabled: boolean | undefined } {
@@ -109,18 +158,10 @@ export class Authenticator {
 
   /** The chain: the first verifier that claims the request decides. */
   verify(req: AuthRequest): Found {
-    const now = this.clock.now();
-    // The key a verifier asks for is the one the caller is then identified by: look it up once.
-    let looked: { id: string; key: ReturnType<Store['accounts']['keyWithAccount']> } | undefined;
-    const lookup = (id: string) => {
-      if (looked?.id !== id) looked = { id, key: this.store.accounts.keyWithAccount(id) };
-      return looked.key;
-    };
-    const ctx: VerifyContext = {
-      now,
-      secretOf: (id) => lookup(id)?.secret,
-      useNonce: (id, nonce, at) => this.nonces.use(id, nonce, at, now),
-    };
+    // One context per authenticator, reset per call (verification is synchronous): no closures
+    // and memo objects to allocate for every request.
+    const ctx = this.ctx;
+    ctx.reset(this.clock.now());
     let verdict: Verdict | null = null;
     for (const v of this.verifiers) {
       verdict = v.verify(req, ctx);
@@ -131,19 +172,19 @@ export class Authenticator {
       const d = this.defaultCaller();
       return { caller: { accountId: d.accountId, accessKeyId: undefined }, configEnabled: d.configEnabled };
     }
-    if (!verdict.error) return this.identify(verdict.accessKeyId, lookup);
-    return this.soft(verdict.error, verdict, lookup);
+    if (!verdict.error) return this.identify(verdict.accessKeyId, ctx);
+    return this.soft(verdict.error, verdict, ctx);
   }
 
   /** The account of a key; unknown or absent keys act as the default account. */
-  private identify(keyId: string | undefined, lookup = (id: string) => this.store.accounts.keyWithAccount(id)): Found {
-    const key = keyId === undefined ? undefined : lookup(keyId);
+  private identify(keyId: string | undefined, lookup: KeyLookup = this.ctx.direct): Found {
+    const key = keyId === undefined ? undefined : lookup.lookup(keyId);
     const found = key ?? this.defaultCaller();
     return { caller: { accountId: found.accountId, accessKeyId: keyId }, configEnabled: found.configEnabled };
   }
 
   /** strict: the error; warn: served as the key's (or default) account, saying why. */
-  private soft(err: ApiError, verdict: Verdict, lookup: (id: string) => ReturnType<Store['accounts']['keyWithAccount']>): Found {
+  private soft(err: ApiError, verdict: Verdict, lookup: KeyLookup): Found {
     if (this.mode === 'strict') throw err;
     const found = this.identify(verdict.accessKeyId, lookup);
     const caller = found.caller;
