@@ -91,7 +91,14 @@ async function preflight(s: Scenario, srv: Started): Promise<void> {
   s.preflight(res.status, await res.text(), Object.fromEntries(res.headers.entries()));
 }
 
-interface ScenarioResult { name: string; title: string; runs: LoadResult[]; rssAfterBytes: number }
+interface ScenarioResult {
+  name: string;
+  title: string;
+  runs: LoadResult[];
+  rssAfterBytes: number;
+  /** For a scenario: the bare runs measured just before and just after it (its reference). */
+  bareRefs?: LoadResult[][];
+}
 
 async function measure(s: Scenario, extra: string[] = [], main = MAIN): Promise<ScenarioResult> {
   log(`- ${s.name}: ${s.title}${main === MAIN ? '' : ` [${main}]`}`);
@@ -255,16 +262,23 @@ async function evaluationSection() {
 
 // ---- table ----------------------------------------------------------------------------------
 
+/**
+ * The table. Each scenario is compared with the mean of the bare runs measured just before and
+ * just after it: this machine's speed drifts within one run (the bare route went from 11 000 to
+ * 19 500 req/s between the first and the last measurement of one run), and a neighbour shares
+ * the drift that a run-wide mean smears over every row. The bare rows are shown against the mean
+ * of all bare runs.
+ */
 function table(bareRuns: LoadResult[][], results: ScenarioResult[]) {
-  const bareAt = (c: number) => {
-    const rs = bareRuns.map((runs) => runs.find((r) => r.connections === c)!).filter(Boolean);
+  const meanOf = (runsList: LoadResult[][], c: number) => {
+    const rs = runsList.map((runs) => runs.find((r) => r.connections === c)!).filter(Boolean);
     const mean = (f: (r: LoadResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
     return { rps: mean((r) => r.rps), p99: mean((r) => r.p99Ms), p50: mean((r) => r.p50Ms), cpu: mean((r) => r.serverCpuUsPerReq) };
   };
   const rows = [];
   for (const s of results) {
     for (const r of s.runs) {
-      const b = bareAt(r.connections);
+      const b = meanOf(s.bareRefs ?? bareRuns, r.connections);
       rows.push({
         scenario: s.name, connections: r.connections, rps: Math.round(r.rps), p50Ms: r.p50Ms, p99Ms: r.p99Ms,
         rpsRatio: round(r.rps / b.rps), p99Ratio: round(r.p99Ms / b.p99),
@@ -313,34 +327,41 @@ async function main(): Promise<void> {
   try {
     const startup = want('startup') ? await startupSection(tmp) : undefined;
 
+    // bare, scenario, bare, scenario, …, bare: every scenario between two bare runs (see `table`).
     const bareRuns: LoadResult[][] = [];
     const results: ScenarioResult[] = [];
-    const bareFirst = await measure(bare);
-    bareRuns.push(bareFirst.runs);
-    results.push({ ...bareFirst, name: 'bare' });
-    if (want('get-json')) results.push(await measure(getJson));
-    if (want('get-json-quiet')) results.push(await measure(getJsonQuiet));
-    if (want('get-xml')) results.push(await measure(getXml));
-    if (want('get-v3-strict')) results.push(await measure(getV3Strict));
+    const measureBare = async () => {
+      const b = await measure(bare);
+      bareRuns.push(b.runs);
+      results.push({ ...b, name: bareRuns.length === 1 ? 'bare' : `bare ${bareRuns.length}` });
+    };
+    const between = async (run: () => Promise<ScenarioResult>) => {
+      const before = bareRuns[bareRuns.length - 1];
+      const r = await run();
+      const at = results.length;
+      results.push(r);
+      await measureBare();
+      results[at] = { ...r, bareRefs: [before, bareRuns[bareRuns.length - 1]] };
+    };
+    await measureBare();
+    if (want('get-json')) await between(() => measure(getJson));
+    if (want('get-json-quiet')) await between(() => measure(getJsonQuiet));
+    if (want('get-xml')) await between(() => measure(getXml));
+    if (want('get-v3-strict')) await between(() => measure(getV3Strict));
     if (want('list-10k')) {
       const db = path.join(tmp, 'list-10k.db');
       seedPacks(db, 10_000, 10_000);
-      results.push(await measure(list10k, ['--db', db]));
+      await between(() => measure(list10k, ['--db', db]));
     }
     if (want('create')) {
       const db = path.join(tmp, 'create.db');
       const aggs = seedAggregators(db, 1000);
-      results.push(await measure(createScenario(aggs), ['--db', db]));
+      await between(() => measure(createScenario(aggs), ['--db', db]));
     }
     if (opt.compare) {
       const other = path.resolve(opt.compare, 'dist', 'src', 'main.js');
       if (!existsSync(other)) throw new Error(`--compare: ${other} is missing (build that checkout first)`);
-      for (const sc of [getJson, getXml]) results.push({ ...(await measure(sc, [], other)), name: `${sc.name}@compare` });
-    }
-    if (results.length > 2) {
-      const again = await measure(bare);
-      bareRuns.push(again.runs);
-      results.push({ ...again, name: 'bare (again)' });
+      for (const sc of [getJson, getXml]) await between(async () => ({ ...(await measure(sc, [], other)), name: `${sc.name}@compare` }));
     }
     const scaling = want('scaling') ? await scalingSection(tmp) : undefined;
     const soak = want('soak') ? await soakSection() : undefined;
@@ -355,7 +376,7 @@ async function main(): Promise<void> {
       finishedAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, pinned: { server: serverCpu, loadGenerator: selfPinned ? LOAD_CPU : undefined } },
       options: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, soakSec: SOAK_SECONDS, compare: opt.compare ? path.resolve(opt.compare) : undefined },
-      bareReference: 'mean of the bare runs of this run (first and last)',
+      bareReference: 'each scenario: mean of the bare runs just before and just after it; bare rows: mean of all bare runs',
       table: t.rows,
       targets: goals,
       startup,
