@@ -82,8 +82,7 @@ export class EvaluationsRepo {
     this.insertStmt = db.prepare(
       `INSERT OR REPLACE INTO evaluation_results (config_rule_id, account_id, resource_type, resource_id, resource_name, resource_group_id, region_id,
          compliance_type, annotation, risk_level, evaluated_at, invoking_event_message_type)
-       VALUES (@configRuleId, @accountId, @resourceType, @resourceId, @resourceName, @resourceGroupId, @regionId, @complianceType, @annotation,
-         @riskLevel, @evaluatedAt, @invokingEventMessageType)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.deleteRuleStmt = db.prepare('DELETE FROM evaluation_results WHERE config_rule_id = ?');
     this.byRuleStmt = db.prepare<[string], Row>(
@@ -114,7 +113,13 @@ export class EvaluationsRepo {
   /** Replaces every result of a rule with a new run's results. */
   replaceForRule(configRuleId: string, results: EvaluationResult[]): void {
     this.deleteRuleStmt.run(configRuleId);
-    for (const r of results) this.insertStmt.run(r);
+    // Positional values: cheaper to bind than named parameters looked up in an object, one result at a time.
+    for (const r of results) {
+      this.insertStmt.run(
+        r.configRuleId, r.accountId, r.resourceType, r.resourceId, r.resourceName, r.resourceGroupId, r.regionId,
+        r.complianceType, r.annotation, r.riskLevel, r.evaluatedAt, r.invokingEventMessageType,
+      );
+    }
   }
   deleteForRule(configRuleId: string): void {
     this.deleteRuleStmt.run(configRuleId);

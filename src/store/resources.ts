@@ -18,14 +18,15 @@ export interface InventoryResource {
   createdAt: number;
 }
 
-interface Row {
-  account_id: number; region_id: string; resource_type: string; resource_id: string; resource_name: string;
-  resource_group_id: string; tags_json: string; configuration_json: string; created_at: number;
-}
+/** The columns of every resource read, in the order `toResource` takes them (raw rows: see packs.ts). */
+const RESOURCE_COLUMNS = 'account_id, region_id, resource_type, resource_id, resource_name, resource_group_id, tags_json, configuration_json, created_at';
+type Row = [
+  accountId: number, regionId: string, resourceType: string, resourceId: string, resourceName: string, resourceGroupId: string,
+  tagsJson: string, configurationJson: string, createdAt: number,
+];
 const toResource = (r: Row): InventoryResource => ({
-  accountId: r.account_id, regionId: r.region_id, resourceType: r.resource_type, resourceId: r.resource_id,
-  resourceName: r.resource_name, resourceGroupId: r.resource_group_id, tags: JSON.parse(r.tags_json) as Record<string, string>,
-  configuration: JSON.parse(r.configuration_json) as Record<string, unknown>, createdAt: r.created_at,
+  accountId: r[0], regionId: r[1], resourceType: r[2], resourceId: r[3], resourceName: r[4], resourceGroupId: r[5],
+  tags: JSON.parse(r[6]) as Record<string, string>, configuration: JSON.parse(r[7]) as Record<string, unknown>, createdAt: r[8],
 });
 const toRow = (r: InventoryResource) => ({
   accountId: r.accountId, regionId: r.regionId, resourceType: r.resourceType, resourceId: r.resourceId, resourceName: r.resourceName,
@@ -41,11 +42,11 @@ export class ResourcesRepo {
   private readonly countStmt;
 
   constructor(private readonly db: Db) {
-    this.getStmt = db.prepare<[number, string, string], Row>('SELECT * FROM resources WHERE account_id = ? AND resource_type = ? AND resource_id = ?');
-    this.byAccountTypeStmt = db.prepare<[number, string], Row>(
-      'SELECT * FROM resources WHERE account_id = ? AND resource_type = ? ORDER BY region_id, resource_id',
-    );
-    this.byAccountStmt = db.prepare<[number], Row>('SELECT * FROM resources WHERE account_id = ? ORDER BY resource_type, region_id, resource_id');
+    this.getStmt = db.prepare<[number, string, string], Row>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE account_id = ? AND resource_type = ? AND resource_id = ?`).raw();
+    this.byAccountTypeStmt = db
+      .prepare<[number, string], Row>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE account_id = ? AND resource_type = ? ORDER BY region_id, resource_id`)
+      .raw();
+    this.byAccountStmt = db.prepare<[number], Row>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE account_id = ? ORDER BY resource_type, region_id, resource_id`).raw();
     this.upsertStmt = db.prepare(
       `INSERT INTO resources (account_id, region_id, resource_type, resource_id, resource_name, resource_group_id, tags_json, configuration_json, created_at)
        VALUES (@accountId, @regionId, @resourceType, @resourceId, @resourceName, @resourceGroupId, @tagsJson, @configurationJson, @createdAt)
@@ -75,7 +76,7 @@ export class ResourcesRepo {
   }
   /** Every resource, in the order they were loaded (exports keep the fixture order). */
   all(): InventoryResource[] {
-    return (this.db.prepare('SELECT * FROM resources ORDER BY rowid').all() as Row[]).map(toResource);
+    return (this.db.prepare(`SELECT ${RESOURCE_COLUMNS} FROM resources ORDER BY rowid`).raw().all() as Row[]).map(toResource);
   }
   count(): number {
     return this.countStmt.get()!.n;
