@@ -154,34 +154,58 @@ async function startupSection(tmp: string) {
 
 const SCALE_SIZES = opt['scale-sizes'].split(',').map(Number).filter((n) => n >= 100 && n <= 1_000_000);
 
+/**
+ * p50 of Get and List per store size. Every size is measured twice, in the order of the sizes and
+ * then in reverse (100, 10k, 100k, 100k, 10k, 100), each time by a fresh server, and the two are
+ * averaged: the machine's speed drifts over the minutes this takes, and a drift that is steady over
+ * the section then weighs the same on every size instead of on the last one measured.
+ */
 async function scalingSection(tmp: string) {
-  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator)`);
-  const rows: { packs: number; getP50Ms: number; listP50Ms: number; getRps: number; listRps: number }[] = [];
+  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator), each size measured twice (forward, then reverse order)`);
   const plans: Record<string, string[]> = {};
+  const dbs = new Map<number, string>();
   for (const n of SCALE_SIZES) {
     const db = path.join(tmp, `scale-${n}.db`);
     const t = performance.now();
     seedPacks(db, n, 100);
     log(`    seeded ${n} packs in ${Math.round(performance.now() - t)} ms`);
     if (n === SCALE_SIZES[SCALE_SIZES.length - 1]) Object.assign(plans, queryPlans(db));
-    const srv = await startServer({ script: MAIN, cpu: serverCpu, args: emulatorArgs(['--auth', 'off', '--fixtures', 'none', '--db', db]), probe: '/_emulator/ready', cwd: ROOT });
-    try {
-      const c = 10;
-      const g = { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: getQuery('JSON'), headers: {} };
-      const l = { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: listQuery(), headers: {} };
-      const check = await get(srv.port, l.path);
-      if (check.status !== 200 || !check.body.includes('"TotalCount":100')) throw new Error(`scale list answered ${check.status}: ${check.body.slice(0, 200)}`);
-      if (WARMUP) await runLoad({ ...g, durationSec: WARMUP });
-      const gr = await runLoad({ ...g, durationSec: DURATION });
-      if (WARMUP) await runLoad({ ...l, durationSec: WARMUP });
-      const lr = await runLoad({ ...l, durationSec: DURATION });
-      rows.push({ packs: n, getP50Ms: gr.p50Ms, listP50Ms: lr.p50Ms, getRps: Math.round(gr.rps), listRps: Math.round(lr.rps) });
-      log(`    ${n}: Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
-    } finally {
-      await stopServer(srv);
-      rmSync(db, { force: true });
-    }
+    dbs.set(n, db);
   }
+  const samples = new Map<number, { get: LoadResult[]; list: LoadResult[] }>(SCALE_SIZES.map((n) => [n, { get: [], list: [] }]));
+  try {
+    for (const n of [...SCALE_SIZES, ...[...SCALE_SIZES].reverse()]) {
+      const srv = await startServer({ script: MAIN, cpu: serverCpu, args: emulatorArgs(['--auth', 'off', '--fixtures', 'none', '--db', dbs.get(n)!]), probe: '/_emulator/ready', cwd: ROOT });
+      try {
+        const c = 10;
+        const g = { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: getQuery('JSON'), headers: {} };
+        const l = { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: listQuery(), headers: {} };
+        const check = await get(srv.port, l.path);
+        if (check.status !== 200 || !check.body.includes('"TotalCount":100')) throw new Error(`scale list answered ${check.status}: ${check.body.slice(0, 200)}`);
+        if (WARMUP) await runLoad({ ...g, durationSec: WARMUP });
+        const gr = await runLoad({ ...g, durationSec: DURATION });
+        if (WARMUP) await runLoad({ ...l, durationSec: WARMUP });
+        const lr = await runLoad({ ...l, durationSec: DURATION });
+        samples.get(n)!.get.push(gr);
+        samples.get(n)!.list.push(lr);
+        log(`    ${n}: Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
+      } finally {
+        await stopServer(srv);
+      }
+    }
+  } finally {
+    for (const db of dbs.values()) rmSync(db, { force: true });
+  }
+  const mean = (rs: LoadResult[], f: (r: LoadResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  const rows = SCALE_SIZES.map((n) => {
+    const { get: gs, list: ls } = samples.get(n)!;
+    return {
+      packs: n,
+      getP50Ms: round(mean(gs, (r) => r.p50Ms), 3), listP50Ms: round(mean(ls, (r) => r.p50Ms), 3),
+      getRps: Math.round(mean(gs, (r) => r.rps)), listRps: Math.round(mean(ls, (r) => r.rps)),
+      getP50Runs: gs.map((r) => r.p50Ms), listP50Runs: ls.map((r) => r.p50Ms),
+    };
+  });
   const spread = (k: 'getP50Ms' | 'listP50Ms') => round(Math.max(...rows.map((r) => r[k])) / Math.min(...rows.map((r) => r[k])));
   return { connections: 10, rows, getSpread: spread('getP50Ms'), listSpread: spread('listP50Ms'), plans };
 }
