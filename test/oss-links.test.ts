@@ -41,6 +41,30 @@ t.test('links carry Expires, OSSAccessKeyId and Signature, signed at Get time wi
   t.match(signedReportUrl('http://h', 'a b/c', NOW, 10), /^http:\/\/h\/a%20b\/c\?Expires=\d+&OSSAccessKeyId=\w+&Signature=[^&]+$/, 'key segments encoded');
 });
 
+t.test('a link follows the base URL it is asked for, for the same object within one second', async (t) => {
+  const key = 'CompliancePackReports/1/cp-x/1-cp-x-report-202101010000.zip';
+  const a = signedReportUrl('http://a:1', key, NOW, 60);
+  const b = signedReportUrl('https://b:2', key, NOW, 60);
+  t.match(a, /^http:\/\/a:1\//);
+  t.match(b, /^https:\/\/b:2\//);
+  t.equal(signedReportUrl('http://a:1', key, NOW, 60), a, 'back to the first base URL');
+  t.equal(new URL(a).search, new URL(b).search, 'same Expires and Signature: the signature covers bucket and key only');
+  t.not(signedReportUrl('http://a:1', key, NOW + 1000, 60), a, 'a new second signs anew');
+});
+
+t.test('the report link follows the Host of each call, and --public-url over it', async (t) => {
+  const em = await testApp(t);
+  const url = '/?Action=GetAggregateCompliancePackReport&Format=JSON&AggregatorId=' + PACK.AggregatorId + '&CompliancePackId=' + PACK.CompliancePackId;
+  const linkVia = async (app: TestEmulator, host: string) =>
+    new URL(JSON.parse((await app.app.inject({ url, headers: { host } })).body).CompliancePackReport.ReportUrl).host;
+  t.equal(await linkVia(em, 'one.test:1'), 'one.test:1');
+  t.equal(await linkVia(em, 'two.test:2'), 'two.test:2');
+  t.equal(await linkVia(em, 'one.test:1'), 'one.test:1');
+  const pub = await testApp(t, { config: { publicUrl: 'http://public.test:9/' } });
+  t.equal(await linkVia(pub, 'one.test:1'), 'public.test:9');
+  t.equal(await linkVia(em, 'one.test:1'), 'one.test:1', 'the other emulator keeps its own');
+});
+
 t.test('GET, HEAD, ETag, If-None-Match and Content-Length', async (t) => {
   const em = await testApp(t);
   const u = await reportUrl(em);
