@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { RandomIds, uuidBatch } from '../src/clock.js';
+import { RandomIds, SeededIds, uuidBatch } from '../src/clock.js';
 
 const UUID_V4 = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/;
 
@@ -34,4 +34,10 @@ t.test('RandomIds.uuid: upper-case v4 UUIDs, all different, across batches', asy
     seen.add(id);
   }
   t.equal(seen.size, 1000);
+});
+
+t.test('SeededIds.uuid: the same ids as ever for a seed (snapshots depend on them)', async (t) => {
+  const ids = new SeededIds(7);
+  t.equal(ids.uuid(), '0AB03AA7-FFD7-4D6B-B4CC-1A683E9C3B7E');
+  t.equal(ids.uuid(), 'BA702A2D-1A11-4269-91DA-4857E0B9B7C6');
 });

@@ -28,8 +28,8 @@ export function corsOrigins(setting: string): ((origin: string) => boolean) | nu
   return (origin) => listed.has(origin);
 }
 
-function originHeaders(reply: FastifyReply, origin: string, allowed: boolean): void {
-  reply.header('vary', 'Origin');
+function originHeaders(reply: FastifyReply, origin: string, allowed: boolean, vary = 'Origin'): void {
+  reply.header('vary', vary);
   if (!allowed) return;
   reply.header('access-control-allow-origin', origin);
   reply.header('access-control-expose-headers', CORS_EXPOSED_HEADERS);
@@ -52,10 +52,9 @@ export function registerCors(app: FastifyInstance, setting: string): void {
     if (origin === undefined || method === undefined) {
       return reply.code(400).type('text/plain; charset=utf-8').send('Invalid Preflight Request');
     }
-    originHeaders(reply, origin, allows(origin));
+    originHeaders(reply, origin, allows(origin), 'Origin, Access-Control-Request-Headers');
     reply.header('access-control-allow-methods', CORS_METHODS);
     const requested = req.headers['access-control-request-headers'];
-    reply.header('vary', 'Origin, Access-Control-Request-Headers');
     if (requested !== undefined) reply.header('access-control-allow-headers', requested);
     return reply.code(204).header('content-length', '0').send();
   });
