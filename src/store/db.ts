@@ -5,7 +5,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { createRequire } from 'node:module';
-import { isTransactionControl, WriteClock, writtenTable } from './memo.js';
+import { WriteClock, writtenTable } from './memo.js';
 import { MIGRATIONS } from './migrations.js';
 
 // require(), not an ESM import: cheaper to load for a CommonJS package (see app.ts).
@@ -52,8 +52,7 @@ const clocks = new WeakMap<Db, WriteClock>();
 
 /**
  * The write clock of a database (src/store/memo.ts): from the first call on, every statement
- * prepared on `db` that writes (and every `exec`) bumps it when run; BEGIN, COMMIT, SAVEPOINT and
- * RELEASE change no rows and leave it alone (ROLLBACK moves it). Statements prepared before
+ * prepared on `db` that writes (and every `exec`) bumps it when run. Statements prepared before
  * the first call are not tracked, so the Store calls this before its repositories prepare any.
  */
 export function writeClockOf(db: Db): WriteClock {
@@ -65,7 +64,7 @@ export function writeClockOf(db: Db): WriteClock {
   const prepare = db.prepare.bind(db);
   db.prepare = ((source: string) => {
     const stmt = prepare(source);
-    if (!stmt.reader && !isTransactionControl(source)) {
+    if (!stmt.reader) {
       const run = stmt.run;
       const table = writtenTable(source);
       stmt.run = function (this: BetterSqlite3.Statement, ...args: unknown[]) {

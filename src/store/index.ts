@@ -60,11 +60,13 @@ export class Store {
   private readonly rollbackStmt;
 
   constructor(readonly db: Db) {
-    this.writes = writeClockOf(db);
-    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+    // The commit group's own statements change no rows: prepared before the write clock starts
+    // tracking (writeClockOf), they never move it (a failed group moves it itself, failGroup).
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.commitStmt = db.prepare('COMMIT');
     this.rollbackStmt = db.prepare('ROLLBACK');
+    this.writes = writeClockOf(db);
+    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
     // Every statement (the repositories', anyone's) commits an open commit group before it runs,
     // unless it runs inside a grouped write: no reader ever sees another request's uncommitted
     // writes, whichever route or task it serves. (`flush` leaves the group before its COMMIT.)
@@ -151,8 +153,10 @@ export class Store {
    * - The commit fails: the whole group is rolled back and every write of it rejects.
    * - Anything else that touches the store commits the open group first: any statement run outside
    *   a grouped write (`beforeEachStatement`), and `read`, `transaction` and `close`, which must
-   *   commit it before they open (or close) a transaction of their own. So nothing ever reads
-   *   uncommitted data of another request.
+   *   commit it before they open (or close) a transaction of their own. So no statement reads
+   *   uncommitted data of another request. A memo hit runs no statement: a memoized lookup made
+   *   outside `read`/`transaction` (the route's auth lookup of the access key) can see a row of the
+   *   open group before it commits; API writes never write access keys or accounts.
    */
   grouped<T>(fn: () => T): Promise<T> {
     if (this.groupDepth > 0 || (this.group === undefined && this.db.inTransaction)) {
@@ -172,9 +176,9 @@ export class Store {
     let result: T;
     this.groupDepth++;
     try {
-      result = this.runInTransaction.immediate(fn) as T;
+      // A savepoint of the group's transaction (`transaction` nests; it marks memos stale on failure).
+      result = this.transaction(fn);
     } catch (err) {
-      this.writes.written(); // rolled back: memos may hold rows that are gone
       // Some failures (I/O, out of memory) make SQLite roll back the whole transaction, not just the savepoint.
       if (!this.db.inTransaction) this.failGroup(group, err);
       return Promise.reject(err);

@@ -50,11 +50,6 @@ export function writtenTable(sql: string): string | undefined {
   return table === 'accounts' ? undefined : table;
 }
 
-/** BEGIN, COMMIT/END, SAVEPOINT or RELEASE: statements that change no rows (ROLLBACK does). */
-export function isTransactionControl(sql: string): boolean {
-  return /^\s*(?:BEGIN|COMMIT|END|SAVEPOINT|RELEASE)\b/i.test(sql);
-}
-
 /** At most this many keys per memo; past it the memo starts afresh (ids are unbounded). */
 const MAX_KEYS = 10_000;
 
