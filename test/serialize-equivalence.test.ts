@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { ApiError } from '../src/errors.js';
-import { errorReply, errorXmlWithBuilder, reusableResult, successJson, successXml, successXmlWithBuilder } from '../src/protocol/serialize.js';
+import { errorReply, errorXmlWithBuilder, successJson, successXml, successXmlWithBuilder } from '../src/protocol/serialize.js';
+import { reusableResult } from '../src/reusable.js';
 import { fcParams } from './fuzz/harness.js';
 
 const text = fc.oneof(
@@ -73,4 +74,22 @@ t.test('reused results (rendered once, kept with the object) give the same bytes
     fcParams(t, 500),
   );
   t.notOk(outXml.failed, outXml.failed ? `counterexample: ${JSON.stringify(outXml.counterexample)}` : 'same bytes');
+});
+
+t.test('a reused result is rendered once per format, whatever the RequestId or the action', async (t) => {
+  let reads = 0;
+  const inner = {};
+  Object.defineProperty(inner, 'Value', { enumerable: true, get: () => (reads++, 'x') });
+  const kept = reusableResult({ Report: inner });
+  reads = 0; // freezing walked it
+  t.equal(successJson('A', kept), '{"RequestId":"A","Report":{"Value":"x"}}');
+  t.equal(successJson('B', kept), '{"RequestId":"B","Report":{"Value":"x"}}');
+  t.equal(reads, 1, 'JSON rendered once');
+  t.match(successXml('GetAggregateCompliancePackReport', 'A', kept), '<Report><Value>x</Value></Report>');
+  t.match(successXml('GetCompliancePackReport', 'B', kept), '<GetCompliancePackReportResponse><RequestId>B</RequestId><Report><Value>x</Value></Report>');
+  t.equal(reads, 2, 'XML rendered once, for both actions');
+  const fresh = { Report: inner };
+  successJson('C', fresh);
+  successJson('C', fresh);
+  t.equal(reads, 4, 'a result not marked reusable is rendered every time');
 });

@@ -1,22 +1,17 @@
 /** Compliance-pack reports of an account group: Generate and Get. */
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
-import { signedReportUrl } from '../reports/links.js';
-import { reusableResult } from '../protocol/serialize.js';
+import { reusableResult } from '../reusable.js';
 import { createPackReport, reportStatus, type ReportStatus } from '../reports/service.js';
 import type { CompliancePack, Report } from '../store/index.js';
 import { defineAction, type ActionContext, type Result } from './define.js';
-import { checkAggregator, checkPack, ownPack } from './shared.js';
+import { checkAggregator, checkPack, ownPack, reportUrl } from './shared.js';
 
 /** Generate for any pack: refuses while the previous report is still being built. */
 export function generateReport(ctx: ActionContext, pack: CompliancePack): void {
   const latest = ctx.store.reports.latest(pack.compliancePackId);
   if (reportStatus(latest, ctx.now) === 'CREATING') throw Errors.compliancePackReportCreating();
   createPackReport(ctx, pack, ctx.now, ctx.reportDelayMs);
-}
-
-function reportUrl(ctx: ActionContext, report: Report | undefined, status: ReportStatus): string {
-  return status === 'COMPLETE' ? signedReportUrl(ctx.baseUrl, report!.objectKey, ctx.now, ctx.config.reportLinkTtlSeconds) : '';
 }
 
 /** The CompliancePackReport object of Get(Aggregate)CompliancePackReport. */

@@ -1,10 +1,9 @@
 /** Rules reports of an account group: GenerateAggregateConfigRulesReport, GetAggregateConfigRulesReport. */
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
-import { signedReportUrl } from '../reports/links.js';
 import { createRulesReport, reportStatus, rulesReportId, rulesReportScope } from '../reports/service.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkAggregator, checkWritableAggregator } from './shared.js';
+import { checkAggregator, checkWritableAggregator, reportUrl } from './shared.js';
 
 /** Snapshots the owner's rules (all, or the given ids that exist) into a new report. */
 export function generateRulesReport(ctx: ActionContext, aggregatorId: string, ids: string[]): string {
@@ -25,7 +24,7 @@ export function wireRulesReport(ctx: ActionContext, aggregatorId: string, report
     ...(report ? { ReportCreateTimestamp: report.createdAt } : {}),
     ReportId: report ? rulesReportId(report.objectKey) : (reportId ?? ''),
     ReportStatus: status,
-    ReportUrl: status === 'COMPLETE' ? signedReportUrl(ctx.baseUrl, report!.objectKey, ctx.now, ctx.config.reportLinkTtlSeconds) : '',
+    ReportUrl: reportUrl(ctx, report, status),
   };
 }
 

@@ -5,7 +5,16 @@
  */
 import { ApiError, Errors } from '../errors.js';
 import type { Aggregator, CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
+import { signedReportUrl } from '../reports/links.js';
+import type { ReportStatus } from '../reports/service.js';
 import type { ActionContext } from './define.js';
+
+// ---- report links ----------------------------------------------------------------------------
+
+/** The ReportUrl of a report answer: a pre-signed link once the report is COMPLETE, else ''. */
+export function reportUrl(ctx: ActionContext, report: { objectKey: string } | undefined, status: ReportStatus): string {
+  return status === 'COMPLETE' && report ? signedReportUrl(ctx.baseUrl, report.objectKey, ctx.now, ctx.config.reportLinkTtlSeconds) : '';
+}
 
 // ---- lookups with ownership -----------------------------------------------------------------
 

@@ -5,6 +5,7 @@
  * elements named after the field with no wrapper, an XML declaration, content type exactly
  * text/xml;charset=utf-8 (the V3 SDK only parses XML errors with that exact type).
  */
+import { keptTextOf } from '../reusable.js';
 import { create } from './xml-builder.js';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import type { ApiError } from '../errors.js';
@@ -117,12 +118,13 @@ export function successXml(action: string, requestId: string, result: Record<str
   const root = `${action}Response`;
   if (!PLAIN_NAME.test(root)) return builderXml(action, requestId, result);
   try {
-    const known = reused.get(result);
-    let members = known?.xml?.get(action);
+    // The members do not depend on the action (the root element is put around them).
+    const known = keptTextOf(result);
+    let members = known?.xml;
     if (members === undefined) {
       members = '';
       for (const k of Object.keys(result)) members += fastValue(k, result[k]);
-      if (known) (known.xml ??= new Map()).set(action, members);
+      if (known) known.xml = members;
     }
     return `${XML_DECLARATION}<${root}><RequestId>${escapeMarkup(requestId)}</RequestId>${members}</${root}>`;
   } catch (err) {
@@ -140,49 +142,28 @@ export const successXmlWithBuilder = builderXml;
  */
 const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
 export function successJson(requestId: string, result: Record<string, unknown>): string {
-  const known = reused.get(result);
-  const rest = known === undefined ? jsonAfterRequestId(result) : (known.json ??= jsonAfterRequestId(result));
-  if (rest === undefined) return JSON.stringify({ RequestId: requestId, ...result });
+  const known = keptTextOf(result);
+  let rest: string | null | undefined = known?.json;
+  if (rest === undefined) {
+    rest = jsonAfterRequestId(result);
+    if (known) known.json = rest;
+  }
+  if (rest === null) return JSON.stringify({ RequestId: requestId, ...result });
   const head = `{"RequestId":${JSON.stringify(requestId)}`;
   return rest === '' ? `${head}}` : `${head},${rest}`;
 }
 
 /**
  * What follows the RequestId member: the result's own JSON without its '{' ('' for an empty
- * object), or undefined when the result's members must be copied after RequestId instead.
+ * object), or null when the result's members must be copied after RequestId instead.
  */
-function jsonAfterRequestId(result: Record<string, unknown>): string | undefined {
+function jsonAfterRequestId(result: Record<string, unknown>): string | null {
   // Objects put integer-like keys first, so those (and a RequestId or toJSON member) take the copy.
   let plain = !Object.prototype.hasOwnProperty.call(result, 'RequestId') && typeof (result as { toJSON?: unknown }).toJSON !== 'function';
   for (const k in result) if (plain && INDEX_KEY.test(k) && Number(k) < 4294967295) plain = false;
-  if (!plain) return undefined;
+  if (!plain) return null;
   const rest = JSON.stringify(result);
   return rest === '{}' ? '' : rest.slice(1);
-}
-
-// ---- reused answers ---------------------------------------------------------------------------
-// A read action may answer several calls with the same result object while nothing it is made of
-// changes (GetAggregateCompliancePackReport polled by a client). Such a result is frozen to the
-// bottom (`reusableResult`), so its text in either format cannot change either: it is rendered
-// once and kept with the object (a WeakMap: it goes when the object goes).
-
-interface Rendered {
-  json?: string;
-  xml?: Map<string, string>;
-}
-const reused = new WeakMap<object, Rendered>();
-
-function deepFreeze(v: unknown): void {
-  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-  Object.freeze(v);
-  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
-}
-
-/** Freezes a result (and everything in it) and lets the serializer keep its rendered text. */
-export function reusableResult<T extends Record<string, unknown>>(result: T): T {
-  deepFreeze(result);
-  reused.set(result, {});
-  return result;
 }
 
 export function successReply(action: string, requestId: string, result: Record<string, unknown>, format: ReplyFormat): Reply {
