@@ -2,7 +2,6 @@
  * What the signature verifiers share: the request they see, the answer they give, the timestamp
  * rules (format and the 15-minute window) and a constant-time comparison.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { ApiError } from '../errors.js';
 import { Errors } from '../errors.js';
 import type { Headers } from '../protocol/common.js';
@@ -84,16 +83,9 @@ export function checkTimestamp(raw: string, now: number): { at: number } | { err
   return { at };
 }
 
-/** Constant-time string equality (different lengths are simply unequal). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
- * safeEqual for an `expected` text that is ASCII (a hex or base64 digest), without the two Buffers:
- * then the UTF-8 bytes of both are equal exactly when the strings are (a non-ASCII unit of
+ * Constant-time string equality for an `expected` text that is ASCII (a hex or base64 digest),
+ * without Buffers: the UTF-8 bytes of both are equal exactly when the strings are (a non-ASCII unit of
  * `presented` gives a byte above 0x7f, which `expected` has none of). Still constant-time in the
  * contents: every unit is compared, the differences OR-ed together.
  */

@@ -14,7 +14,7 @@
 import { createHmac } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { percentEncode, type Params } from '../protocol/form.js';
-import { checkTimestamp, safeEqual, type AuthRequest, type Verdict, type Verifier, type VerifyContext } from './common.js';
+import { checkTimestamp, safeEqualAscii, type AuthRequest, type Verdict, type Verifier, type VerifyContext } from './common.js';
 
 export function v1CanonicalQuery(params: Params): string {
   return Object.keys(params)
@@ -55,7 +55,7 @@ export class V1Verifier implements Verifier {
     const secret = ctx.secretOf(accessKeyId);
     if (secret === undefined) return fail(Errors.accessKeyNotFound());
     const stringToSign = v1StringToSign(req.method, p);
-    if (!safeEqual(v1Signature(secret, stringToSign), p.Signature)) return fail(Errors.signatureMismatch(stringToSign), { stringToSign });
+    if (!safeEqualAscii(v1Signature(secret, stringToSign), p.Signature)) return fail(Errors.signatureMismatch(stringToSign), { stringToSign });
     if (!ctx.useNonce(accessKeyId, p.SignatureNonce, ts.at)) return fail(Errors.nonceUsed());
     return { scheme: 'V1', accessKeyId };
   }

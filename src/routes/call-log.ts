@@ -40,7 +40,7 @@ function accountText(account: number | undefined): string {
 }
 
 /** The line's message: `Config.<Action> <status> <ms>ms account=<id> req=<RequestId>[ code=<Code>]`. */
-export function callMessage(line: CallLine): string {
+function callMessage(line: CallLine): string {
   return `Config.${line.action ?? '?'} ${line.status} ${line.ms}ms account=${accountText(line.account)} req=${line.requestId}${line.errorCode ? ` code=${line.errorCode}` : ''}`;
 }
 

@@ -5,10 +5,11 @@
  * key blocks, the per-call key lookup): bounded, and never accepting what a fresh computation
  * would refuse.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
-import { safeEqual, safeEqualAscii } from '../../src/auth/common.js';
+import { safeEqualAscii } from '../../src/auth/common.js';
+
 import { NonceCache } from '../../src/auth/nonces.js';
 import {
   HMAC_PAD_CACHE_SIZE, hmacHex, hmacPadCacheSize, parseAuthorization, SIGNED_HEADER_CACHE_MAX_LENGTH, SIGNED_HEADER_CACHE_SIZE,
@@ -17,6 +18,13 @@ import {
 import { percentEncode } from '../../src/protocol/form.js';
 import { DEMO, NOW, testApp } from '../helpers.js';
 import { freshNonce, v3Call } from './sign.js';
+
+/** The reference: constant-time equality of the UTF-8 bytes (what the verifiers used before). */
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const DEFAULT = DEMO.defaultKey;
