@@ -73,45 +73,24 @@ export function headerSafe(text: string, max = MAX_WARNING_HEADER_LENGTH): strin
   return s;
 }
 
-type KeyRow = ReturnType<Store['accounts']['keyWithAccount']>;
-interface KeyLookup {
-  lookup(id: string): KeyRow;
-}
-
 /**
- * What a verifier may ask during one verification (VerifyContext), reset per call. The key a
- * verifier asks for is the one the caller is then identified by: it is looked up once.
+ * What a verifier may ask during one verification (VerifyContext), reset per call. Keys come from
+ * the store's own memo (`accounts.keyWithAccount`), so asking twice costs nothing more.
  */
-class CallContext implements VerifyContext, KeyLookup {
+class CallContext implements VerifyContext {
   now = 0;
-  private lookedId: string | undefined = undefined;
-  private lookedKey: KeyRow = undefined;
-  /** Straight to the store, no memo (off mode, and identify() outside a verification). */
-  readonly direct: KeyLookup;
 
   constructor(
     private readonly store: Store,
     private readonly nonces: NonceCache,
-  ) {
-    this.direct = { lookup: (id) => store.accounts.keyWithAccount(id) };
-  }
+  ) {}
 
   reset(now: number): void {
     this.now = now;
-    this.lookedId = undefined;
-    this.lookedKey = undefined;
-  }
-
-  lookup(id: string): KeyRow {
-    if (this.lookedId !== id) {
-      this.lookedKey = this.store.accounts.keyWithAccount(id);
-      this.lookedId = id;
-    }
-    return this.lookedKey;
   }
 
   secretOf(id: string): string | undefined {
-    return this.lookup(id)?.secret;
+    return this.store.accounts.keyWithAccount(id)?.secret;
   }
 
   useNonce(id: string, nonce: string, at: number): boolean {
@@ -172,21 +151,21 @@ export class Authenticator {
       const d = this.defaultCaller();
       return { caller: { accountId: d.accountId, accessKeyId: undefined }, configEnabled: d.configEnabled };
     }
-    if (!verdict.error) return this.identify(verdict.accessKeyId, ctx);
-    return this.soft(verdict.error, verdict, ctx);
+    if (!verdict.error) return this.identify(verdict.accessKeyId);
+    return this.soft(verdict.error, verdict);
   }
 
   /** The account of a key; unknown or absent keys act as the default account. */
-  private identify(keyId: string | undefined, lookup: KeyLookup = this.ctx.direct): Found {
-    const key = keyId === undefined ? undefined : lookup.lookup(keyId);
+  private identify(keyId: string | undefined): Found {
+    const key = keyId === undefined ? undefined : this.store.accounts.keyWithAccount(keyId);
     const found = key ?? this.defaultCaller();
     return { caller: { accountId: found.accountId, accessKeyId: keyId }, configEnabled: found.configEnabled };
   }
 
   /** strict: the error; warn: served as the key's (or default) account, saying why. */
-  private soft(err: ApiError, verdict: Verdict, lookup: KeyLookup): Found {
+  private soft(err: ApiError, verdict: Verdict): Found {
     if (this.mode === 'strict') throw err;
-    const found = this.identify(verdict.accessKeyId, lookup);
+    const found = this.identify(verdict.accessKeyId);
     const caller = found.caller;
     caller.warning = headerSafe(`${err.code}: ${err.message}`);
     const detail: Record<string, string> = { scheme: verdict.scheme, code: err.code, message: err.message, ...verdict.detail };
