@@ -64,6 +64,8 @@ function parseCli(argv: string[]): Partial<Config> | 'help' | 'version' {
  * sonic-boom's asynchronous writes copy every written batch into a Buffer of its own (outside the
  * V8 heap) after the write, and under load those copies piled up until a full GC: a steady Get load
  * grew the RSS in a saw-tooth by 20-30 MB where synchronous batches keep it flat (docs/performance.md).
+ * The price: a reader of stdout that stops reading (a full pipe) stalls the emulator until it reads
+ * again, as it would any node program that writes its stdout synchronously.
  */
 function logDestination() {
   const dest = pino.destination({ dest: 1, sync: true });

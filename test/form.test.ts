@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { emptyParams, MAX_PARAMETERS, parseForm } from '../src/protocol/form.js';
+import { emptyParams, MAX_PARAMETERS, parseForm, percentEncode } from '../src/protocol/form.js';
 import { ApiError } from '../src/errors.js';
 
 /** The reference: URLSearchParams' decoding, first occurrence kept, empty keys dropped. */
@@ -69,4 +69,20 @@ t.test('into: fills a given object, keeping what it holds', async (t) => {
   const into = parseForm('a=1&b=2');
   parseForm('b=3&c=4', into);
   t.same({ ...into }, { a: '1', b: '2', c: '4' });
+});
+
+t.test('percentEncode: the unreserved shortcut gives what encodeURIComponent plus the sub-delims rule gives', async (t) => {
+  const reference = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const safe = (f: (s: string) => string, s: string) => {
+    try {
+      return f(s);
+    } catch (err) {
+      return `threw ${(err as Error).name}`;
+    }
+  };
+  const out = fc.check(
+    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[A-Za-z0-9_.~!'()*-]*$/), fc.constantFrom('\ud800', 'a b', '')), (s) => safe(percentEncode, s) === safe(reference, s)),
+    { numRuns: 3000 },
+  );
+  t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same text');
 });

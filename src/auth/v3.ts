@@ -209,16 +209,16 @@ interface HmacPads {
 
 /** Entries kept by `hmacPads`, one per (hash, secret); past this the cache starts over. */
 export const HMAC_PAD_CACHE_SIZE = 1000;
-const hmacPadCache = new Map<string, Map<string, HmacPads>>();
-let hmacPadCount = 0;
+/** `${hashName}\n${secret}` -> its pads (the key is built only when `lastPads` misses). */
+const hmacPadCache = new Map<string, HmacPads>();
 // The pads used last: requests in a row mostly come with the same key (the secret is then the
 // very same string, from the store's memo, so the comparison is cheap).
 let lastPads: { hashName: string; secret: string; pads: HmacPads } | undefined;
 
 function hmacPads(hashName: string, secret: string): HmacPads {
   if (lastPads !== undefined && lastPads.secret === secret && lastPads.hashName === hashName) return lastPads.pads;
-  let perSecret = hmacPadCache.get(secret);
-  let pads = perSecret?.get(hashName);
+  const cacheKey = `${hashName}\n${secret}`;
+  let pads = hmacPadCache.get(cacheKey);
   if (pads === undefined) {
     let key = Buffer.from(secret, 'utf8');
     if (key.length > HMAC_BLOCK) key = hash(hashName, key, 'buffer'); // RFC 2104: long keys are hashed first
@@ -230,14 +230,8 @@ function hmacPads(hashName: string, secret: string): HmacPads {
       pads.inner[i] = k ^ 0x36;
       pads.outer[i] = k ^ 0x5c;
     }
-    if (hmacPadCount >= HMAC_PAD_CACHE_SIZE) {
-      hmacPadCache.clear();
-      hmacPadCount = 0;
-      perSecret = undefined;
-    }
-    if (perSecret === undefined) hmacPadCache.set(secret, (perSecret = new Map()));
-    perSecret.set(hashName, pads);
-    hmacPadCount++;
+    if (hmacPadCache.size >= HMAC_PAD_CACHE_SIZE) hmacPadCache.clear();
+    hmacPadCache.set(cacheKey, pads);
   }
   lastPads = { hashName, secret, pads };
   return pads;
@@ -245,7 +239,7 @@ function hmacPads(hashName: string, secret: string): HmacPads {
 
 /** How many (hash, secret) key blocks are kept (tests). */
 export function hmacPadCacheSize(): number {
-  return hmacPadCount;
+  return hmacPadCache.size;
 }
 
 /**
