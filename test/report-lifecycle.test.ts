@@ -4,7 +4,9 @@
  */
 import { unzipSync } from 'fflate';
 import t from 'tap';
-import { call, DEMO, expectError, testApp } from './helpers.js';
+import type { ActionContext } from '../src/actions/define.js';
+import { packReportAnswer } from '../src/actions/aggregate-pack-reports.js';
+import { call, DEMO, expectError, NOW, testApp } from './helpers.js';
 import { assertShape } from './shape.js';
 
 const RULES = JSON.stringify([{ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' }]);
@@ -159,4 +161,20 @@ t.test('a repeated Get is answered again only while nothing in it changed (host,
   const otherFirst = (await call(other, 'GetAggregateCompliancePackReport', ids)).json.CompliancePackReport;
   t.equal(otherFirst.ReportCreateTimestamp, DEMO.reportCreatedAt);
   t.equal(Number(new URL(otherFirst.ReportUrl).searchParams.get('Expires')), Math.floor(other.clock.now() / 1000) + 3600);
+});
+
+t.test('a polled report answer is handed out again while its fields are the same, and made anew when one changes', async (t) => {
+  const em = await testApp(t);
+  const ctx = (over: Partial<ActionContext> = {}) =>
+    ({ store: em.services.store, config: em.services.config, accountId: DEMO.managementAccountId, now: NOW, baseUrl: 'http://h:1', ...over }) as ActionContext;
+  const a = packReportAnswer(ctx(), DEMO.compliancePackId);
+  t.equal(packReportAnswer(ctx(), DEMO.compliancePackId), a, 'same fields: the kept answer');
+  t.ok(Object.isFrozen(a) && Object.isFrozen(a.CompliancePackReport), 'kept answers are frozen');
+  const otherHost = packReportAnswer(ctx({ baseUrl: 'http://h:2' }), DEMO.compliancePackId);
+  t.not(otherHost, a);
+  t.match((otherHost.CompliancePackReport as { ReportUrl: string }).ReportUrl, /^http:\/\/h:2\//);
+  const nextSecond = packReportAnswer(ctx({ baseUrl: 'http://h:2', now: NOW + 1000 }), DEMO.compliancePackId);
+  t.not(nextSecond, otherHost, 'a new second: a new link, a new answer');
+  const otherCaller = packReportAnswer(ctx({ baseUrl: 'http://h:2', now: NOW + 1000, accountId: DEMO.aliceAccountId }), DEMO.compliancePackId);
+  t.equal((otherCaller.CompliancePackReport as { AccountId: number }).AccountId, DEMO.aliceAccountId);
 });

@@ -27,35 +27,26 @@ function wireOf(compliancePackId: string, accountId: number, report: Report | un
 
 /**
  * The whole answer of Get(Aggregate)CompliancePackReport. A client polling a report gets the same
- * answer again and again, so the last answer per pack is kept and handed out again while
- * everything it is made of is the same: the caller's account, the report (the store's memoized
- * row: another object as soon as the reports table was written), its status at this instant and
- * its link (signed per second; it also follows the base URL). The answer is frozen to the bottom
- * (reusableResult) and the serializer renders it once.
+ * answer again and again, so the last answer per pack is kept and handed out again while every
+ * field it would have is the same (account, link, status, creation time): equal fields, equal
+ * bytes. The answer is frozen to the bottom (reusableResult) and the serializer renders it once.
  */
-interface KeptAnswer {
-  accountId: number;
-  report: Report | undefined;
-  status: ReportStatus;
-  url: string;
-  result: Result;
-}
 const MAX_KEPT_ANSWERS = 1000;
 /** Per store (each emulator its own), pack id -> its last answer. */
-const keptAnswersOf = new WeakMap<object, Map<string, KeptAnswer>>();
+const keptAnswersOf = new WeakMap<object, Map<string, Result>>();
 
 export function packReportAnswer(ctx: ActionContext, compliancePackId: string): Result {
   let keptAnswers = keptAnswersOf.get(ctx.store);
   if (keptAnswers === undefined) keptAnswersOf.set(ctx.store, (keptAnswers = new Map()));
-  const accountId = ctx.accountId;
   const report = ctx.store.reports.latest(compliancePackId);
   const status = reportStatus(report, ctx.now);
   const url = reportUrl(ctx, report, status);
   const kept = keptAnswers.get(compliancePackId);
-  if (kept && kept.accountId === accountId && kept.report === report && kept.status === status && kept.url === url) return kept.result;
-  const result = reusableResult({ CompliancePackReport: wireOf(compliancePackId, accountId, report, status, url) });
+  const k = kept?.CompliancePackReport as Record<string, unknown> | undefined;
+  if (k && k.AccountId === ctx.accountId && k.ReportUrl === url && k.ReportStatus === status && k.ReportCreateTimestamp === report?.createdAt) return kept!;
+  const result = reusableResult({ CompliancePackReport: wireOf(compliancePackId, ctx.accountId, report, status, url) });
   if (keptAnswers.size >= MAX_KEPT_ANSWERS) keptAnswers.clear();
-  keptAnswers.set(compliancePackId, { accountId, report, status, url, result });
+  keptAnswers.set(compliancePackId, result);
   return result;
 }
 
