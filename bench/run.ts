@@ -2,8 +2,8 @@
  * npm run bench — throughput, latency, scaling, start-up and memory of the compiled emulator,
  * against a bare fastify route started the same way in the same run (issue 8).
  *
- *   npm run bench                          all sections, 5 s per measured run
- *   npm run bench -- --duration 3 --only get-json,bare
+ *   npm run bench                          all sections, 3 s per measured run, 4 pairs per scenario
+ *   npm run bench -- --only get-json,get-v3-strict --pairs 6
  *   npm run bench -- --soak                memory over a 60 s run (default 10 s)
  *   npm run bench -- --profile             also run get-json under node --cpu-prof and summarise it
  *   npm run bench -- --compare ../other    also run get-json and get-xml against another checkout's
@@ -37,7 +37,8 @@ const LOAD_CPU = 1;
 
 const { values: opt } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '3' },
+    pairs: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10,50' },
     only: { type: 'string' },
@@ -47,11 +48,13 @@ const { values: opt } = parseArgs({
     'startup-runs': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
     'scale-sizes': { type: 'string', default: '100,10000,100000' },
+    'scale-rounds': { type: 'string', default: '4' },
     compare: { type: 'string' },
   },
 });
 const DURATION = Math.min(120, Math.max(1, Number(opt.duration)));
 const WARMUP = Math.min(10, Math.max(0, Number(opt.warmup)));
+const PAIRS = Math.min(20, Math.max(1, Math.round(Number(opt.pairs))));
 const CONNECTIONS = opt.connections.split(',').map(Number).filter((n) => n > 0 && n <= 1000);
 const SOAK_SECONDS = Math.min(600, Math.max(5, Number(opt['soak-seconds'] ?? (opt.soak ? 60 : 10))));
 const STARTUP_RUNS = Math.min(20, Math.max(1, Number(opt['startup-runs'])));
@@ -91,31 +94,71 @@ async function preflight(s: Scenario, srv: Started): Promise<void> {
   s.preflight(res.status, await res.text(), Object.fromEntries(res.headers.entries()));
 }
 
+/** One connection count of one scenario: its runs and those of the bare route, paired. */
+interface PairedRuns {
+  connections: number;
+  /** The scenario's measured runs, in the order they ran. */
+  runs: LoadResult[];
+  /** The bare route's runs: bare[i] ran right before or right after runs[i]. */
+  bare: LoadResult[];
+  /** Which of each pair ran first. */
+  order: ('bare' | 'scenario')[];
+}
+
 interface ScenarioResult {
   name: string;
   title: string;
-  runs: LoadResult[];
+  paired: PairedRuns[];
   rssAfterBytes: number;
-  /** For a scenario: the bare runs measured just before and just after it (its reference). */
-  bareRefs?: LoadResult[][];
 }
 
+/**
+ * A scenario measured against the bare route in the same minute: both servers are started (each
+ * pinned to the server core, the idle one waits), each is warmed up, and then PAIRS pairs of runs
+ * alternate between them in the order B S, S B, B S, S B, … (a steady drift of the machine then
+ * favours neither side). Each pair gives a ratio; the table shows their median.
+ */
 async function measure(s: Scenario, extra: string[] = [], main = MAIN): Promise<ScenarioResult> {
-  log(`- ${s.name}: ${s.title}${main === MAIN ? '' : ` [${main}]`}`);
-  const srv = await startFor(s, extra, [], undefined, main);
+  log(`- ${s.name}: ${s.title}${main === MAIN ? '' : ` [${main}]`} (${PAIRS} pairs with the bare route per connection count)`);
+  const ref = await startFor(bare);
   try {
-    await preflight(s, srv);
-    const runs: LoadResult[] = [];
-    for (const c of CONNECTIONS) {
-      const shape = s.request(srv.port, true);
-      if (WARMUP > 0) await runLoad({ port: srv.port, connections: c, durationSec: WARMUP, ...shape });
-      const r = await runLoad({ port: srv.port, pid: srv.child.pid, connections: c, durationSec: DURATION, ...shape });
-      log(`    ${String(c).padStart(3)} conns: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuUsPerReq} µs/req, load generator CPU ${r.generatorCpuUsPerReq} µs/req${r.non2xx || r.errors ? `, non2xx ${r.non2xx}, errors ${r.errors}` : ''}`);
-      runs.push(r);
+    const srv = await startFor(s, extra, [], undefined, main);
+    try {
+      await preflight(s, srv);
+      await preflight(bare, ref);
+      const paired: PairedRuns[] = [];
+      for (const c of CONNECTIONS) {
+        const shape = s.request(srv.port, true);
+        const bareShape = bare.request(ref.port, true);
+        if (WARMUP > 0) {
+          await runLoad({ port: ref.port, connections: c, durationSec: WARMUP, ...bareShape });
+          await runLoad({ port: srv.port, connections: c, durationSec: WARMUP, ...shape });
+        }
+        const p: PairedRuns = { connections: c, runs: [], bare: [], order: [] };
+        const runScenario = async () => p.runs.push(await runLoad({ port: srv.port, pid: srv.child.pid, connections: c, durationSec: DURATION, ...shape }));
+        const runBare = async () => p.bare.push(await runLoad({ port: ref.port, pid: ref.child.pid, connections: c, durationSec: DURATION, ...bareShape }));
+        for (let i = 0; i < PAIRS; i++) {
+          const bareFirst = i % 2 === 0;
+          p.order.push(bareFirst ? 'bare' : 'scenario');
+          if (bareFirst) {
+            await runBare();
+            await runScenario();
+          } else {
+            await runScenario();
+            await runBare();
+          }
+          const r = p.runs[i];
+          const b = p.bare[i];
+          log(`    ${String(c).padStart(3)} conns, pair ${i + 1}: ${Math.round(r.rps)} req/s (bare ${Math.round(b.rps)}: ${round(r.rps / b.rps)}x), p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms (bare ${b.p99Ms}), server CPU ${r.serverCpuUsPerReq} µs/req (bare ${b.serverCpuUsPerReq})${r.non2xx || r.errors ? `, non2xx ${r.non2xx}, errors ${r.errors}` : ''}`);
+        }
+        paired.push(p);
+      }
+      return { name: s.name, title: s.title, paired, rssAfterBytes: rssOf(srv.child.pid) };
+    } finally {
+      await stopServer(srv);
     }
-    return { name: s.name, title: s.title, runs, rssAfterBytes: rssOf(srv.child.pid) };
   } finally {
-    await stopServer(srv);
+    await stopServer(ref);
   }
 }
 
@@ -152,16 +195,18 @@ async function startupSection(tmp: string) {
   return out;
 }
 
+const SCALE_ROUNDS = Math.min(20, Math.max(1, Math.round(Number(opt['scale-rounds']))));
 const SCALE_SIZES = opt['scale-sizes'].split(',').map(Number).filter((n) => n >= 100 && n <= 1_000_000);
 
 /**
- * p50 of Get and List per store size. Every size is measured twice, in the order of the sizes and
- * then in reverse (100, 10k, 100k, 100k, 10k, 100), each time by a fresh server, and the two are
- * averaged: the machine's speed drifts over the minutes this takes, and a drift that is steady over
- * the section then weighs the same on every size instead of on the last one measured.
+ * p50 of Get and List per store size. One server per size is started (all pinned to the server
+ * core; the idle ones wait) and warmed up; then SCALE_ROUNDS rounds run Get and List on each size
+ * in turn, the order of the sizes reversed every other round (100, 10k, 100k, then 100k, 10k,
+ * 100, …). A size's p50 is the median of its rounds: the machine's speed drifts over the minutes
+ * this takes, and runs of every size taken side by side share that drift.
  */
 async function scalingSection(tmp: string) {
-  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator), each size measured twice (forward, then reverse order)`);
+  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator), ${SCALE_ROUNDS} rounds over servers of every size`);
   const plans: Record<string, string[]> = {};
   const dbs = new Map<number, string>();
   for (const n of SCALE_SIZES) {
@@ -173,41 +218,50 @@ async function scalingSection(tmp: string) {
     dbs.set(n, db);
   }
   const samples = new Map<number, { get: LoadResult[]; list: LoadResult[] }>(SCALE_SIZES.map((n) => [n, { get: [], list: [] }]));
+  const servers = new Map<number, Started>();
   try {
-    for (const n of [...SCALE_SIZES, ...[...SCALE_SIZES].reverse()]) {
+    const c = 10;
+    const shapes = (srv: Started) => ({
+      get: { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: getQuery('JSON'), headers: {} },
+      list: { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: listQuery(), headers: {} },
+    });
+    for (const n of SCALE_SIZES) {
       const srv = await startServer({ script: MAIN, cpu: serverCpu, args: emulatorArgs(['--auth', 'off', '--fixtures', 'none', '--db', dbs.get(n)!]), probe: '/_emulator/ready', cwd: ROOT });
-      try {
-        const c = 10;
-        const g = { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: getQuery('JSON'), headers: {} };
-        const l = { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: listQuery(), headers: {} };
-        const check = await get(srv.port, l.path);
-        if (check.status !== 200 || !check.body.includes('"TotalCount":100')) throw new Error(`scale list answered ${check.status}: ${check.body.slice(0, 200)}`);
-        if (WARMUP) await runLoad({ ...g, durationSec: WARMUP });
-        const gr = await runLoad({ ...g, durationSec: DURATION });
-        if (WARMUP) await runLoad({ ...l, durationSec: WARMUP });
-        const lr = await runLoad({ ...l, durationSec: DURATION });
+      servers.set(n, srv);
+      const check = await get(srv.port, listQuery());
+      if (check.status !== 200 || !check.body.includes('"TotalCount":100')) throw new Error(`scale list answered ${check.status}: ${check.body.slice(0, 200)}`);
+      if (WARMUP) {
+        await runLoad({ ...shapes(srv).get, durationSec: WARMUP });
+        await runLoad({ ...shapes(srv).list, durationSec: WARMUP });
+      }
+    }
+    for (let round = 0; round < SCALE_ROUNDS; round++) {
+      const order = round % 2 === 0 ? SCALE_SIZES : [...SCALE_SIZES].reverse();
+      for (const n of order) {
+        const sh = shapes(servers.get(n)!);
+        const gr = await runLoad({ ...sh.get, durationSec: DURATION });
+        const lr = await runLoad({ ...sh.list, durationSec: DURATION });
         samples.get(n)!.get.push(gr);
         samples.get(n)!.list.push(lr);
-        log(`    ${n}: Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
-      } finally {
-        await stopServer(srv);
+        log(`    round ${round + 1}, ${n}: Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
       }
     }
   } finally {
+    for (const srv of servers.values()) await stopServer(srv);
     for (const db of dbs.values()) rmSync(db, { force: true });
   }
-  const mean = (rs: LoadResult[], f: (r: LoadResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
   const rows = SCALE_SIZES.map((n) => {
     const { get: gs, list: ls } = samples.get(n)!;
+    const med = (rs: LoadResult[], f: (r: LoadResult) => number) => median(rs.map(f));
     return {
       packs: n,
-      getP50Ms: round(mean(gs, (r) => r.p50Ms), 3), listP50Ms: round(mean(ls, (r) => r.p50Ms), 3),
-      getRps: Math.round(mean(gs, (r) => r.rps)), listRps: Math.round(mean(ls, (r) => r.rps)),
+      getP50Ms: round(med(gs, (r) => r.p50Ms), 3), listP50Ms: round(med(ls, (r) => r.p50Ms), 3),
+      getRps: Math.round(med(gs, (r) => r.rps)), listRps: Math.round(med(ls, (r) => r.rps)),
       getP50Runs: gs.map((r) => r.p50Ms), listP50Runs: ls.map((r) => r.p50Ms),
     };
   });
   const spread = (k: 'getP50Ms' | 'listP50Ms') => round(Math.max(...rows.map((r) => r[k])) / Math.min(...rows.map((r) => r[k])));
-  return { connections: 10, rows, getSpread: spread('getP50Ms'), listSpread: spread('listP50Ms'), plans };
+  return { connections: 10, rounds: SCALE_ROUNDS, rows, getSpread: spread('getP50Ms'), listSpread: spread('listP50Ms'), plans };
 }
 
 /** The statements Get and List run, with their plans against the largest store. */
@@ -287,32 +341,34 @@ async function evaluationSection() {
 // ---- table ----------------------------------------------------------------------------------
 
 /**
- * The table. Each scenario is compared with the mean of the bare runs measured just before and
- * just after it: this machine's speed drifts within one run (the bare route went from 11 000 to
- * 19 500 req/s between the first and the last measurement of one run), and a neighbour shares
- * the drift that a run-wide mean smears over every row. The bare rows are shown against the mean
- * of all bare runs.
+ * The table: one row per scenario and connection count. Its figures are the medians of its runs;
+ * its ratios are the medians of the ratios of each pair (scenario run / the bare run next to it),
+ * and `rpsRatioRange` shows the spread of those pair ratios. This machine's speed drifts within one
+ * run (the bare route went from 11 000 to 19 500 req/s between the first and the last measurement
+ * of one run in session 4): a ratio taken within one pair shares the drift of that half minute.
  */
-function table(bareRuns: LoadResult[][], results: ScenarioResult[]) {
-  const meanOf = (runsList: LoadResult[][], c: number) => {
-    const rs = runsList.map((runs) => runs.find((r) => r.connections === c)!).filter(Boolean);
-    const mean = (f: (r: LoadResult) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-    return { rps: mean((r) => r.rps), p99: mean((r) => r.p99Ms), p50: mean((r) => r.p50Ms), cpu: mean((r) => r.serverCpuUsPerReq) };
-  };
+function table(results: ScenarioResult[]) {
   const rows = [];
   for (const s of results) {
-    for (const r of s.runs) {
-      const b = meanOf(s.bareRefs ?? bareRuns, r.connections);
+    for (const p of s.paired) {
+      const ratios = (f: (r: LoadResult) => number) => p.runs.map((r, i) => f(r) / f(p.bare[i]));
+      const rpsRatios = ratios((r) => r.rps);
+      const med = (rs: LoadResult[], f: (r: LoadResult) => number) => median(rs.map(f));
       rows.push({
-        scenario: s.name, connections: r.connections, rps: Math.round(r.rps), p50Ms: r.p50Ms, p99Ms: r.p99Ms,
-        rpsRatio: round(r.rps / b.rps), p99Ratio: round(r.p99Ms / b.p99),
-        cpuUsPerReq: r.serverCpuUsPerReq, cpuRatio: round(r.serverCpuUsPerReq / b.cpu), generatorCpuUsPerReq: r.generatorCpuUsPerReq,
-        non2xx: r.non2xx + r.errors,
+        scenario: s.name, connections: p.connections, pairs: p.runs.length,
+        rps: Math.round(med(p.runs, (r) => r.rps)), p50Ms: round(med(p.runs, (r) => r.p50Ms), 3), p99Ms: round(med(p.runs, (r) => r.p99Ms), 3),
+        bareRps: Math.round(med(p.bare, (r) => r.rps)), bareP99Ms: round(med(p.bare, (r) => r.p99Ms), 3),
+        rpsRatio: round(median(rpsRatios)), rpsRatioRange: [round(Math.min(...rpsRatios)), round(Math.max(...rpsRatios))],
+        p99Ratio: round(median(ratios((r) => r.p99Ms))),
+        cpuUsPerReq: Math.round(med(p.runs, (r) => r.serverCpuUsPerReq)), bareCpuUsPerReq: Math.round(med(p.bare, (r) => r.serverCpuUsPerReq)),
+        cpuRatio: round(median(ratios((r) => r.serverCpuUsPerReq))),
+        generatorCpuUsPerReq: Math.round(med(p.runs, (r) => r.generatorCpuUsPerReq)),
+        non2xx: p.runs.reduce((a, r) => a + r.non2xx + r.errors, 0),
       });
     }
   }
-  const head = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'x bare req/s', 'x bare p99', 'server CPU µs/req', 'x bare CPU', 'loadgen CPU µs/req', 'non-2xx'];
-  const lines = rows.map((r) => [r.scenario, r.connections, r.rps, r.p50Ms, r.p99Ms, r.rpsRatio, r.p99Ratio, r.cpuUsPerReq, r.cpuRatio, r.generatorCpuUsPerReq, r.non2xx].map(String));
+  const head = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'bare p99 ms', 'x bare req/s (pairs)', 'x bare p99', 'server CPU µs/req', 'x bare CPU', 'loadgen CPU µs/req', 'non-2xx'];
+  const lines = rows.map((r) => [r.scenario, r.connections, r.rps, r.p50Ms, r.p99Ms, r.bareRps, r.bareP99Ms, `${r.rpsRatio} (${r.rpsRatioRange[0]}-${r.rpsRatioRange[1]})`, r.p99Ratio, r.cpuUsPerReq, r.cpuRatio, r.generatorCpuUsPerReq, r.non2xx].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   const text = [fmt(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
@@ -324,7 +380,7 @@ function targets(rows: ReturnType<typeof table>['rows'], extra: { startup?: Awai
   const at = (name: string) => rows.filter((r) => r.scenario === name);
   for (const r of at('get-json')) out.push({ measure: `Get JSON req/s, ${r.connections} conns`, target: '>= 0.6x bare', value: `${r.rpsRatio}x`, met: r.rpsRatio >= 0.6 });
   for (const r of at('get-v3-strict')) out.push({ measure: `signed strict req/s, ${r.connections} conns`, target: '>= 0.45x bare', value: `${r.rpsRatio}x`, met: r.rpsRatio >= 0.45 });
-  for (const r of rows.filter((x) => x.connections === 50 && !x.scenario.startsWith('bare') && !x.scenario.endsWith('@compare'))) out.push({ measure: `p99 at 50 conns, ${r.scenario}`, target: '<= 2x bare', value: `${r.p99Ratio}x`, met: r.p99Ratio <= 2 });
+  for (const r of rows.filter((x) => x.connections === 50 && !x.scenario.endsWith('@compare'))) out.push({ measure: `p99 at 50 conns, ${r.scenario}`, target: '<= 2x bare', value: `${r.p99Ratio}x`, met: r.p99Ratio <= 2 });
   for (const r of at('create')) out.push({ measure: `writes, ${r.connections} conns`, target: '>= 2000 req/s', value: `${r.rps} req/s`, met: r.rps >= 2000 });
   if (extra.scaling) {
     out.push({ measure: 'Get p50 across 100 / 10k / 100k packs', target: '<= 1.3x', value: `${extra.scaling.getSpread}x`, met: extra.scaling.getSpread <= 1.3 });
@@ -351,55 +407,44 @@ async function main(): Promise<void> {
   try {
     const startup = want('startup') ? await startupSection(tmp) : undefined;
 
-    // bare, scenario, bare, scenario, …, bare: every scenario between two bare runs (see `table`).
-    const bareRuns: LoadResult[][] = [];
+    // Each scenario is measured in pairs with a bare route started beside it (see `measure`).
     const results: ScenarioResult[] = [];
-    const measureBare = async () => {
-      const b = await measure(bare);
-      bareRuns.push(b.runs);
-      results.push({ ...b, name: bareRuns.length === 1 ? 'bare' : `bare ${bareRuns.length}` });
+    const add = async (run: Promise<ScenarioResult>) => {
+      results.push(await run);
     };
-    const between = async (run: () => Promise<ScenarioResult>) => {
-      const before = bareRuns[bareRuns.length - 1];
-      const r = await run();
-      results.push(r);
-      await measureBare();
-      r.bareRefs = [before, bareRuns[bareRuns.length - 1]];
-    };
-    await measureBare();
-    if (want('get-json')) await between(() => measure(getJson));
-    if (want('get-json-quiet')) await between(() => measure(getJsonQuiet));
-    if (want('get-xml')) await between(() => measure(getXml));
-    if (want('get-v3-strict')) await between(() => measure(getV3Strict));
+    if (want('get-json')) await add(measure(getJson));
+    if (want('get-json-quiet')) await add(measure(getJsonQuiet));
+    if (want('get-xml')) await add(measure(getXml));
+    if (want('get-v3-strict')) await add(measure(getV3Strict));
     if (want('list-10k')) {
       const db = path.join(tmp, 'list-10k.db');
       seedPacks(db, 10_000, 10_000);
-      await between(() => measure(list10k, ['--db', db]));
+      await add(measure(list10k, ['--db', db]));
     }
     if (want('create')) {
       const db = path.join(tmp, 'create.db');
       const aggs = seedAggregators(db, 1000);
-      await between(() => measure(createScenario(aggs), ['--db', db]));
+      await add(measure(createScenario(aggs), ['--db', db]));
     }
     if (opt.compare) {
       const other = path.resolve(opt.compare, 'dist', 'src', 'main.js');
       if (!existsSync(other)) throw new Error(`--compare: ${other} is missing (build that checkout first)`);
-      for (const sc of [getJson, getXml]) await between(async () => ({ ...(await measure(sc, [], other)), name: `${sc.name}@compare` }));
+      for (const sc of [getJson, getXml]) results.push({ ...(await measure(sc, [], other)), name: `${sc.name}@compare` });
     }
     const scaling = want('scaling') ? await scalingSection(tmp) : undefined;
     const soak = want('soak') ? await soakSection() : undefined;
     const profile = opt.profile ? await profileSection(tmp) : undefined;
     const evaluation = await evaluationSection();
 
-    const t = table(bareRuns, results);
+    const t = table(results);
     const goals = targets(t.rows, { startup, scaling, soak });
     const loadAfter = os.loadavg();
     const report = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: loadAfter, pinned: { server: serverCpu, loadGenerator: selfPinned ? LOAD_CPU : undefined } },
-      options: { durationSec: DURATION, warmupSec: WARMUP, connections: CONNECTIONS, soakSec: SOAK_SECONDS, compare: opt.compare ? path.resolve(opt.compare) : undefined },
-      bareReference: 'each scenario: mean of the bare runs just before and just after it; bare rows: mean of all bare runs',
+      options: { durationSec: DURATION, warmupSec: WARMUP, pairs: PAIRS, connections: CONNECTIONS, soakSec: SOAK_SECONDS, compare: opt.compare ? path.resolve(opt.compare) : undefined },
+      bareReference: 'each scenario beside its own bare server, runs alternating in pairs (B S, S B, …); ratios: median of the per-pair ratios; figures: median of the runs',
       table: t.rows,
       targets: goals,
       startup,
