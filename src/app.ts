@@ -8,7 +8,8 @@
 import type FormbodyPlugin from '@fastify/formbody';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
+import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
 import { loadAccessKeys, parseAccessKeys } from './auth/keys.js';
@@ -37,6 +38,7 @@ import { Store } from './store/index.js';
 const requireCjs = createRequire(import.meta.url);
 const { fastify: Fastify, LogController } = requireCjs('fastify') as typeof import('fastify');
 const formbody = requireCjs('@fastify/formbody') as typeof FormbodyPlugin;
+const { pino } = requireCjs('pino') as typeof import('pino');
 
 export interface AppOptions {
   config?: Partial<Config>;
@@ -44,7 +46,23 @@ export interface AppOptions {
   clock?: EmulatorClock;
   ids?: IdGenerator;
   catalog?: Catalog;
+  /** fastify's logger options (pino options, with `stream` or `file`), true for the defaults, false for none. */
   logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * The emulator's logger, built from fastify-style logger options as fastify builds it (pino, level
+ * info unless told, the `stream` or `file` option as its destination), or none.
+ *
+ * It is not handed to fastify: with a logger of its own, fastify adds 'finish' listeners, two
+ * timestamps and a child logger (or a check of ours) to every request, whose lines the emulator
+ * never writes (its one line per call comes from the RPC route). The routes log through this one.
+ */
+export function createLogger(options: AppOptions['logger']): FastifyBaseLogger | undefined {
+  if (!options) return undefined;
+  if (options === true) return pino({ level: 'info' });
+  const { stream, file, ...rest } = options as LoggerOptions & { stream?: DestinationStream; file?: string };
+  return pino({ level: 'info', ...rest }, stream ?? (file ? pino.destination(file) : undefined));
 }
 
 /** Mutable facts about the running emulator, shared with the control plane. */
@@ -59,6 +77,8 @@ export interface Emulator {
   state: EmulatorState;
   /** The control plane's services: journal, faults, lifecycle, clock, loaded fixture documents. */
   control: ControlPlane;
+  /** The emulator's logger (createLogger), undefined when it logs nothing. */
+  log: FastifyBaseLogger | undefined;
 }
 
 declare module 'fastify' {
@@ -104,13 +124,12 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
 
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
   const https = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+  const log = createLogger(options.logger);
   const app = Fastify({
     https,
-    logger: options.logger ?? false,
+    // The routes log through the emulator's own logger (createLogger): fastify gets none.
+    logger: false,
     logController: new LogController({ disableRequestLogging: true }),
-    // No per-request child logger: the one line per call (src/routes/rpc.ts) carries its own
-    // RequestId, and building a pino child for every request showed in the profile.
-    childLoggerFactory: (logger) => logger,
     // One strict query parser for every route (first value of a repeated key wins, malformed
     // percent-encoding is reported by the route); the RPC route uses its result as is.
     routerOptions: { querystringParser: parseQuery },
@@ -129,7 +148,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     },
   });
   const control = createControlPlane(config, clock, fixtureDocs);
-  const emulator: Emulator = { app, services, state, control };
+  const emulator: Emulator = { app, services, state, control, log };
   app.decorate('emulator', emulator);
   app.addHook('onClose', async () => store.close());
 
@@ -148,7 +167,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = Errors.bodyTooLarge();
     else if (err.statusCode && err.statusCode < 500) apiError = Errors.malformedParameters();
     else {
-      req.log.error({ err }, 'unhandled error');
+      log?.error({ err, method: req.method, url: req.url }, 'unhandled error');
       apiError = Errors.internalError();
     }
     const r = errorReply(apiError, requestId, formatOfRawRequest(req.url, req.headers));
@@ -168,10 +187,10 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   }
   state.ready = true;
 
-  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth, services.clock), hooks: rpcHooks(control, services) });
+  await app.register(rpcRoutes, { services, auth: new Authenticator(store, config.auth, services.clock), hooks: rpcHooks(control, services), log });
   await app.register(ossRoutes, { services });
   // The control plane, under its own prefix: its own JSON errors and 404s, never an API answer.
-  await app.register(emulatorRoutes, { prefix: '/_emulator', state, services, control });
+  await app.register(emulatorRoutes, { prefix: '/_emulator', state, services, control, log });
 
 
   return emulator;

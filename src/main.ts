@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { app, state } = emulator;
+  const { app, state, log } = emulator;
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info(`${signal} received, closing`);
+    log?.info(`${signal} received, closing`);
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
     app.close().then(

@@ -3,7 +3,7 @@
  *
  * Each entry has the time (from the emulator clock), the action, the caller's account, the
  * parameters with secrets redacted, the HTTP status, the error code and the duration. The RPC route
- * records an entry after every call (src/routes/rpc.ts, onResponse hook).
+ * records an entry after every call (src/routes/rpc.ts, once the answer is handed over).
  *
  * Recording is on every call's path, so it only keeps the call's record (its parameters are never
  * changed after the call); the entry (ISO time, redacted parameters) is built when it is read.

@@ -18,7 +18,7 @@
  * <token>` (the console also takes `?token=`, since a browser cannot send the header).
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../actions/define.js';
 import type { EmulatorState } from '../app.js';
 import { consoleHtml } from '../control/console.js';
@@ -37,6 +37,8 @@ export interface EmulatorRouteOptions {
   state: EmulatorState;
   services: Services;
   control: ControlPlane;
+  /** The emulator's logger (app.ts createLogger), undefined when it logs nothing. */
+  log: FastifyBaseLogger | undefined;
 }
 
 /** A control-plane error: HTTP status, a short code and a message, plus optional details. */
@@ -107,7 +109,7 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
     }
     if (err instanceof FaultInputError || err instanceof LifecycleInputError) return reply.code(400).send({ error: { code: 'BadRequest', message: err.message } });
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err }, 'control plane error');
+    if (status === 500) opts.log?.error({ err, method: req.method, url: req.url }, 'control plane error');
     return reply.code(status).send({ error: { code: status === 500 ? 'InternalError' : 'BadRequest', message: err.message } });
   });
 

@@ -11,13 +11,15 @@
  *   6. run         validate parameters against the action's schema, run the handler
  *                  (writes atomically, answered once committed: group commit; ClientToken idempotency)
  *   7. serialize   one serializer for successes and errors, JSON or XML
- *   8. after       (onResponse) one journal entry and one log line per call
+ *   8. after       one journal entry and one log line per call, once the answer is handed over
  *
  * This is the path every API call takes, so it stays lean: no async step unless a fault rule adds
- * latency or the call writes (it waits for its commit), one synchronous onResponse hook, work that
- * can be done once done at registration.
+ * latency or the call writes (it waits for its commit), no fastify hook of its own, work that can
+ * be done once done at registration. The journal entry and the log line are written right after
+ * the answer is handed to fastify (no onResponse hook: with one, or with a logger given to fastify,
+ * fastify sets up 'finish' listeners and timers on every response).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { lookupAction, runAction } from '../actions/index.js';
 import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
@@ -35,6 +37,8 @@ export interface RpcOptions {
   auth: Authenticator;
   /** Control-plane hook points (journal, faults, lifecycle). */
   hooks: RpcHooks;
+  /** The emulator's logger (app.ts), undefined when it logs nothing. */
+  log: FastifyBaseLogger | undefined;
 }
 
 /** What the journal and the logs learn about each API call. */
@@ -56,12 +60,6 @@ export interface CallRecord {
   fault?: JournalFault;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    configCall?: CallRecord;
-  }
-}
-
 // The last base URL made, by its parts: calls come from one host:port, and a string built anew
 // each call is hashed anew wherever it is a key.
 let lastBase = { publicUrl: '', protocol: '', host: '', url: '' };
@@ -77,16 +75,10 @@ export function baseUrlOf(req: FastifyRequest, publicUrl: string): string {
   return url;
 }
 
-/** Whether a logger writes info lines (pino answers; fastify's no-op logger has nothing to write). */
-function logsInfo(log: FastifyRequest['log']): boolean {
+/** Whether a logger writes info lines (pino answers; a logger without levels writes them all). */
+function logsInfo(log: FastifyBaseLogger): boolean {
   const pinoLike = log as { isLevelEnabled?: (level: string) => boolean };
-  return typeof pinoLike.isLevelEnabled === 'function' && pinoLike.isLevelEnabled('info');
-}
-
-function logCall(req: FastifyRequest, call: CallRecord, status: number, elapsedMs: number): void {
-  if (!logsInfo(req.log)) return;
-  const ms = Math.round(elapsedMs);
-  writeCallLine(req.log, { action: call.action, status, account: call.accountId, requestId: call.requestId, ms, errorCode: call.errorCode });
+  return typeof pinoLike.isLevelEnabled !== 'function' || pinoLike.isLevelEnabled('info');
 }
 
 function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): FastifyReply {
@@ -96,13 +88,22 @@ function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): 
 }
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
-  const { services, auth, hooks } = opts;
+  const { services, auth, hooks, log } = opts;
+
+  /** After the answer: one journal entry (control plane) and one log line. */
+  const finished = (call: CallRecord, method: string, status: number, startedMs: number): void => {
+    const ms = performance.now() - startedMs;
+    hooks.finished(call, method, ms);
+    if (log !== undefined && logsInfo(log)) {
+      writeCallLine(log, { action: call.action, status, account: call.accountId, requestId: call.requestId, ms: Math.round(ms), errorCode: call.errorCode });
+    }
+  };
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const startedMs = performance.now();
     const requestId = services.ids.uuid();
     let format: ReplyFormat = 'XML';
     const record: CallRecord = { action: undefined, accountId: undefined, requestId, status: 200, errorCode: undefined, rawParams: undefined, startedAt: hooks.now() };
-    req.configCall = record;
     let extraHeaders: Record<string, string> | undefined;
     try {
       // 1. parameters
@@ -137,7 +138,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       record.accountId = caller.accountId;
       if (caller.warning) {
         extraHeaders = { [AUTH_WARNING_HEADER]: caller.warning };
-        req.log.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warningDetail?.code}`);
+        log?.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warningDetail?.code}`);
       }
       // 5. dispatch
       const action = lookupAction(common.action);
@@ -170,29 +171,18 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       // 6b. control plane: creation lifecycle modes of what the action created
       hooks.afterRun(control, result);
       // 7. serialize
-      return send(reply, successReply(action.name, requestId, result, format), extraHeaders);
+      send(reply, successReply(action.name, requestId, result, format), extraHeaders);
     } catch (err) {
       const apiError = asApiError(err);
-      if (!(err instanceof ApiError)) req.log.error({ err, requestId }, 'unexpected error in RPC handler');
+      if (!(err instanceof ApiError)) log?.error({ err, requestId }, 'unexpected error in RPC handler');
       record.status = apiError.httpStatus;
       record.errorCode = apiError.code;
-      return send(reply, errorReply(apiError, requestId, format), { ...extraHeaders, ...apiError.headers });
+      send(reply, errorReply(apiError, requestId, format), { ...extraHeaders, ...apiError.headers });
     }
+    // 8. after
+    finished(record, req.method, reply.statusCode, startedMs);
+    return reply;
   };
-
-  // Every request object gets the field up front (one shape for all requests).
-  app.decorateRequest('configCall', undefined);
-
-  // Once answered: one journal entry (control plane) and one log line per call.
-  app.addHook('onResponse', (req, reply, done) => {
-    const call = req.configCall;
-    if (call) {
-      const ms = reply.elapsedTime;
-      hooks.finished(call, req.method, ms);
-      logCall(req, call, reply.statusCode, ms);
-    }
-    done();
-  });
 
   app.get('/', handle);
   app.post('/', handle);
