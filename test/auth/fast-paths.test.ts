@@ -229,31 +229,49 @@ t.test('NonceCache: dead entries stay bounded when the oldest entry does not exp
   }
   t.ok(same, 'same answers');
   t.equal(c.size, 2);
-  t.ok((c as unknown as { slotNonces: string[] }).slotNonces.length <= 2 * 10 + 1024 + 1, 'the queue holds no more than its bound');
+  t.ok(c.slotsInUse <= 2 * 10 + 16, `the ring holds no more than its bound (${c.slotsInUse} slots)`);
   t.notOk(c.use('k', 'far', NOW + 1e9, now), 'the old entry is still there');
 });
 
-t.test('NonceCache.use never walks a Map (every deleted entry is a hole a walk steps over)', async (t) => {
-  const c = new NonceCache(1000, 2000);
+t.test('NonceCache tells pairs apart by fingerprint: no false replay among 300 000 nonces, every replay caught', async (t) => {
+  const c = new NonceCache(100_000, 1e9);
   let now = NOW;
-  for (let i = 0; i < 3000; i++) c.use('k', `n${i}`, now, (now += 1)); // full, evicting, expiring
-  const proto = Map.prototype as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-  const names: PropertyKey[] = [Symbol.iterator, 'keys', 'entries', 'values', 'forEach'];
-  const originals = names.map((name) => proto[name]);
-  let walks = 0;
-  names.forEach((name, i) => {
-    proto[name] = function (this: unknown, ...a: unknown[]) {
-      walks++;
-      return originals[i].apply(this, a);
-    };
-  });
-  try {
-    for (let i = 0; i < 3000; i++) c.use('k', `m${i}`, now - (i % 3000), (now += 1));
-  } finally {
-    names.forEach((name, i) => (proto[name] = originals[i]));
+  let refused = 0;
+  for (let i = 0; i < 300_000; i++) if (!c.use(i % 2 ? 'LTAI5tEmulatorDefaultKey' : 'LTAI5tEmulatorAliceKey', `${i.toString(36)}-nonce`, now, (now += 1))) refused++;
+  t.equal(refused, 0, 'every new pair accepted');
+  t.equal(c.size, 100_000, 'full, the oldest let go');
+  let caught = 0;
+  for (let i = 200_000; i < 300_000; i++) if (!c.use(i % 2 ? 'LTAI5tEmulatorDefaultKey' : 'LTAI5tEmulatorAliceKey', `${i.toString(36)}-nonce`, now, now)) caught++;
+  t.equal(caught, 100_000, 'every kept pair is a replay');
+  t.ok(c.use('LTAI5tEmulatorDefaultKey', `${(1).toString(36)}-nonce`, now, now), 'a pair let go of is new again');
+  // Where the key ends and the nonce starts is part of the pair.
+  const d = new NonceCache(10, 1000);
+  t.ok(d.use('ab', 'c', NOW, NOW));
+  t.ok(d.use('a', 'bc', NOW, NOW));
+  t.ok(d.use('a\nb', 'c', NOW, NOW));
+  t.ok(d.use('a', 'b\nc', NOW, NOW));
+  t.notOk(d.use('ab', 'c', NOW, NOW));
+});
+
+t.test('NonceCache: a ring full of dead slots is compacted, live entries kept in order', async (t) => {
+  const c = new NonceCache(4, 10);
+  const ref = new ReferenceNonces(4, 10);
+  let now = NOW;
+  let same = true;
+  // Three entries that never expire, and one nonce that expires and comes back, again and again.
+  for (const n of ['x', 'y', 'z']) same &&= c.use('k', n, now + 1e9, now) === ref.use('k', n, now + 1e9, now);
+  let most = 0;
+  for (let i = 0; i < 500; i++) {
+    now += 11;
+    same &&= c.use('k', 'again', now, now) === ref.use('k', 'again', now, now) && c.size === ref.size;
+    most = Math.max(most, c.slotsInUse);
   }
-  t.equal(walks, 0, 'no Map iteration in 3 000 uses of a full set');
-  t.equal(c.size, 1000);
+  t.ok(most <= 2 * 4 + 16, `the ring stays within its bound (${most} slots at most)`);
+  same &&= c.use('k', 'new', now, now) === ref.use('k', 'new', now, now); // full: 'x' goes (oldest)
+  same &&= c.use('k', 'x', now, now) === ref.use('k', 'x', now, now);
+  same &&= c.use('k', 'z', now, now) === ref.use('k', 'z', now, now);
+  t.ok(same, 'same answers as the reference');
+  t.notOk(c.use('k', 'z', now, now), 'z is still kept');
 });
 
 t.test('through the app: a rotated secret, a tampered signed header and a replay are refused after the caches warmed up', async (t) => {
