@@ -92,7 +92,7 @@ export const getXml: Scenario = {
  * A pool is signed before the load starts (signing inside the load loop made the load generator,
  * not the server, the bottleneck); when the pool runs out requests are signed on the fly.
  */
-export const V3_POOL = 150_000;
+export const V3_POOL = 200_000;
 export const getV3Strict: Scenario = {
   name: 'get-v3-strict',
   title: 'GetAggregateCompliancePackReport, ACS3-HMAC-SHA256 signed, --auth strict',
@@ -102,15 +102,13 @@ export const getV3Strict: Scenario = {
       { method: 'GET', host: `127.0.0.1:${port}`, action: 'GetAggregateCompliancePackReport', version: API_VERSION, query: { AggregatorId: TARGET_AGGREGATOR, CompliancePackId: TARGET_PACK } },
       DEFAULT_KEY,
     );
-    const now = new Date();
-    const pool: Record<string, string>[] = [];
-    for (let i = 0; forLoad && i < V3_POOL; i++) pool.push({ ...signer.headers(now), accept: 'application/json' });
+    const pool = forLoad ? signer.pool(V3_POOL) : undefined;
     let next = 0;
     return {
       method: 'GET',
       path: signer.path,
       headers: signer.headers(),
-      setupRequest: (req) => ({ ...req, headers: next < pool.length ? pool[next++] : { ...signer.headers(), accept: 'application/json' } }),
+      setupRequest: (req) => ({ ...req, headers: { ...(pool && next < pool.size ? pool.headersAt(next++) : signer.headers()), accept: 'application/json' } }),
     };
   },
   preflight: (status, body, headers) => {

@@ -39,24 +39,76 @@ export class V3Signer {
     this.payloadHash = req.body ? createHash('sha256').update(req.body).digest('hex') : EMPTY_SHA256;
   }
 
-  /** Headers of one signed request, for `date` (seconds precision, UTC) and a unique nonce. */
-  headers(date = new Date()): Record<string, string> {
+  /** The nonce of this signer's request number `n`. */
+  private nonceOf(n: number): string {
+    return this.noncePrefix + n.toString(16).padStart(16, '0');
+  }
+
+  /** The signed headers of one request (all but Authorization). */
+  private unsigned(dateText: string, nonce: string): Record<string, string> {
     const h: Record<string, string> = {
       host: this.req.host,
       'x-acs-action': this.req.action,
       'x-acs-content-sha256': this.payloadHash,
-      'x-acs-date': date.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      'x-acs-signature-nonce': this.noncePrefix + (this.counter++).toString(16).padStart(16, '0'),
+      'x-acs-date': dateText,
+      'x-acs-signature-nonce': nonce,
       'x-acs-version': this.req.version,
     };
     if (this.req.contentType) h['content-type'] = this.req.contentType;
+    return h;
+  }
+
+  /** The HMAC-SHA256 signature of headers `h`, as a Buffer, and the SignedHeaders text. */
+  private sign(h: Record<string, string>): { signedHeaders: string; signature: Buffer } {
     const names = Object.keys(h).sort();
     const canonicalHeaders = names.map((n) => `${n}:${h[n].trim()}\n`).join('');
     const signedHeaders = names.join(';');
     const canonicalRequest = `${this.req.method}\n/\n${this.canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${this.payloadHash}`;
     const stringToSign = `${ALG}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    const signature = createHmac('sha256', this.creds.secret).update(stringToSign).digest('hex');
-    h.authorization = `${ALG} Credential=${this.creds.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signature}`;
+    return { signedHeaders, signature: createHmac('sha256', this.creds.secret).update(stringToSign).digest() };
+  }
+
+  private authorization(signedHeaders: string, signatureHex: string): string {
+    return `${ALG} Credential=${this.creds.accessKeyId},SignedHeaders=${signedHeaders},Signature=${signatureHex}`;
+  }
+
+  /** Headers of one signed request, for `date` (seconds precision, UTC) and a unique nonce. */
+  headers(date = new Date()): Record<string, string> {
+    const h = this.unsigned(dateText(date), this.nonceOf(this.counter++));
+    const { signedHeaders, signature } = this.sign(h);
+    h.authorization = this.authorization(signedHeaders, signature.toString('hex'));
     return h;
   }
+
+  /**
+   * `count` requests signed ahead, all with `date`, kept compactly: one date text, nonces numbered
+   * from a start, the 32-byte signatures in one Buffer. `headersAt(i)` builds request i's headers.
+   * (A pool of header objects held ~500 bytes per request in the load generator: 150 000 of them
+   * made its old generation large and its collections long, pauses that showed as server latency.)
+   */
+  pool(count: number, date = new Date()): { size: number; headersAt(i: number): Record<string, string> } {
+    const text = dateText(date);
+    const first = this.counter;
+    this.counter += count;
+    const signatures = Buffer.alloc(32 * count);
+    let signedHeaders = '';
+    for (let i = 0; i < count; i++) {
+      const s = this.sign(this.unsigned(text, this.nonceOf(first + i)));
+      signedHeaders = s.signedHeaders;
+      s.signature.copy(signatures, 32 * i);
+    }
+    return {
+      size: count,
+      headersAt: (i) => {
+        const h = this.unsigned(text, this.nonceOf(first + i));
+        h.authorization = this.authorization(signedHeaders, signatures.toString('hex', 32 * i, 32 * i + 32));
+        return h;
+      },
+    };
+  }
+}
+
+/** `yyyy-MM-ddTHH:mm:ssZ` */
+function dateText(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
