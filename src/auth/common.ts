@@ -96,6 +96,22 @@ export function safeEqualAscii(expected: string, presented: string): boolean {
   return diff === 0;
 }
 
+/**
+ * `safeEqualAscii(expected, presented.toLowerCase())` for an `expected` of lower-case hex digits,
+ * without building the lower-cased copy: ASCII capitals are folded as they are compared. Every
+ * other unit compares as it is; no Unicode character lower-cases to a hex digit but A–F, so a
+ * presented text with anything else differs either way.
+ */
+export function safeEqualHexIgnoreCase(expected: string, presented: string): boolean {
+  if (expected.length !== presented.length) return false;
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const p = presented.charCodeAt(i);
+    diff |= expected.charCodeAt(i) ^ (p >= 0x41 && p <= 0x5a ? p | 0x20 : p);
+  }
+  return diff === 0;
+}
+
 /** A header value as one string (repeated headers joined with ','), or undefined. */
 export function headerValue(headers: Headers, name: string): string | undefined {
   const v = headers[name];

@@ -29,27 +29,26 @@ export const DEFAULT_NONCE_CAPACITY = 100_000;
 let fp1 = 0;
 let fp2 = 0;
 
-function mixText(text: string): void {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    fp1 = Math.imul(fp1 ^ c, 2654435761);
-    fp2 = Math.imul(fp2 ^ c, 1597334677);
-  }
-}
-
 /**
  * Two 32-bit lanes over the UTF-16 units of the key's length, the key and the nonce (the length
  * first, so that no (key, nonce) pair reads like another), each lane mixed with the other at the
- * end (the multiply-xorshift mix of cyrb53).
+ * end (the multiply-xorshift mix of cyrb53). The lanes live in locals while the text is read.
  */
 function fingerprint(accessKeyId: string, nonce: string): void {
-  fp1 = 0xdeadbeef ^ accessKeyId.length;
-  fp2 = 0x41c6ce57 ^ accessKeyId.length;
-  mixText(accessKeyId);
-  mixText(nonce);
-  const a = fp1;
-  fp1 = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(fp2 ^ (fp2 >>> 13), 3266489909);
-  fp2 = Math.imul(fp2 ^ (fp2 >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
+  let a = 0xdeadbeef ^ accessKeyId.length;
+  let b = 0x41c6ce57 ^ accessKeyId.length;
+  for (let i = 0; i < accessKeyId.length; i++) {
+    const c = accessKeyId.charCodeAt(i);
+    a = Math.imul(a ^ c, 2654435761);
+    b = Math.imul(b ^ c, 1597334677);
+  }
+  for (let i = 0; i < nonce.length; i++) {
+    const c = nonce.charCodeAt(i);
+    a = Math.imul(a ^ c, 2654435761);
+    b = Math.imul(b ^ c, 1597334677);
+  }
+  fp1 = Math.imul(a ^ (a >>> 16), 2246822507) ^ Math.imul(b ^ (b >>> 13), 3266489909);
+  fp2 = Math.imul(b ^ (b >>> 16), 2246822507) ^ Math.imul(a ^ (a >>> 13), 3266489909);
 }
 
 export class NonceCache {

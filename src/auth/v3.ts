@@ -17,7 +17,7 @@
 import { hash } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { parseForm, percentEncode, type Params } from '../protocol/form.js';
-import { checkTimestamp, headerValue, safeEqualAscii, type AuthRequest, type Verdict, type Verifier, type VerifyContext } from './common.js';
+import { checkTimestamp, headerValue, safeEqualHexIgnoreCase, type AuthRequest, type Verdict, type Verifier, type VerifyContext } from './common.js';
 
 /** Algorithm name -> Node hash name. */
 export const V3_ALGORITHMS: Record<string, string> = {
@@ -160,6 +160,14 @@ export interface SignedHeaderList {
   readonly text: string;
 }
 
+/**
+ * The same text as a property key (V8 internalizes keys): a lookup of a header by a name that is
+ * not internalized makes V8 find it in its string table first, on every request.
+ */
+function internalized(name: string): string {
+  return Object.keys({ [name]: true })[0];
+}
+
 /** Entries kept by `signedHeaderList`; past this the cache starts over. */
 export const SIGNED_HEADER_CACHE_SIZE = 256;
 /** Longer SignedHeaders texts are parsed every time, never kept. */
@@ -177,7 +185,7 @@ export function signedHeaderList(raw: string): SignedHeaderList {
   if (lastSignedHeaders !== undefined && raw === lastSignedHeaders.raw) return lastSignedHeaders.list;
   let list = signedHeaderLists.get(raw);
   if (list === undefined) {
-    const names = raw.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+    const names = raw.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '').map(internalized);
     list = { names, text: names.join(';') };
     if (raw.length > SIGNED_HEADER_CACHE_MAX_LENGTH) return list;
     if (signedHeaderLists.size >= SIGNED_HEADER_CACHE_SIZE) signedHeaderLists.clear();
@@ -298,9 +306,9 @@ export class V3Verifier implements Verifier {
     const signed = signedHeaderList(auth.signedHeaders);
     const c = v3Canonical(auth.algorithm, { method: req.method, rawQuery: req.rawQuery ?? '', query: req.query, rawBody: req.rawBody ?? '', headers: req.headers }, signed.names, signed.text);
     const sentHash = headerValue(req.headers, 'x-acs-content-sha256');
-    const hashOk = sentHash === undefined || sentHash.trim().toLowerCase() === c.hashedPayload;
-    // The expected signature is lower-case hex (ASCII), as safeEqualAscii needs.
-    if (!hashOk || !safeEqualAscii(v3Signature(auth.algorithm, secret, c.stringToSign), auth.signature.toLowerCase())) {
+    // Both digests are compared in any case: hashes and signatures are lower-case hex here.
+    const hashOk = sentHash === undefined || safeEqualHexIgnoreCase(c.hashedPayload, sentHash.trim());
+    if (!hashOk || !safeEqualHexIgnoreCase(v3Signature(auth.algorithm, secret, c.stringToSign), auth.signature)) {
       const detail: Record<string, string> = { stringToSign: c.stringToSign, canonicalRequest: c.canonicalRequest };
       if (!hashOk) detail.problem = 'x-acs-content-sha256 is not the hash of the body';
       return v3Fail(accessKeyId, Errors.signatureMismatchV3(c.stringToSign), detail);

@@ -8,7 +8,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
-import { safeEqualAscii } from '../../src/auth/common.js';
+import { safeEqualAscii, safeEqualHexIgnoreCase } from '../../src/auth/common.js';
 
 import { NonceCache } from '../../src/auth/nonces.js';
 import {
@@ -124,9 +124,31 @@ t.test('safeEqualAscii answers like safeEqual when the expected text is ASCII', 
   t.notOk(safeEqualAscii('a\u0130', 'a\u0130'.toLowerCase()), 'lengths differ');
 });
 
+t.test('safeEqualHexIgnoreCase answers like comparing with the lower-cased text, for hex digests', async (t) => {
+  const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 0, maxLength: 70 });
+  // Capitals, and characters whose lower case is special: İ (two units), the Kelvin sign (k), fullwidth Ａ.
+  const odd = fc.constantFrom('A', 'F', 'G', 'Z', '\u0130', '\u212a', '\uff21', '\u00c0', 'a', '0', ' ');
+  const presented = (e: string) =>
+    fc.oneof(
+      fc.constant(e),
+      fc.constant(e.toUpperCase()),
+      fc.array(fc.boolean(), { minLength: e.length, maxLength: e.length }).map((up) => [...e].map((c, i) => (up[i] ? c.toUpperCase() : c)).join('')),
+      fc.string({ maxLength: 70 }),
+      fc.nat({ max: Math.max(0, e.length - 1) }).chain((i) => odd.map((c) => e.slice(0, i) + c + e.slice(i + 1))),
+    );
+  const out = fc.check(
+    fc.property(hex.chain((e) => fc.tuple(fc.constant(e), presented(e))), ([e, p]) => safeEqualHexIgnoreCase(e, p) === safeEqualAscii(e, p.toLowerCase())),
+    { numRuns: RUNS * 5 },
+  );
+  t.notOk(out.failed, out.failed ? `counterexample: ${JSON.stringify(out.counterexample)}` : 'same answers');
+  t.ok(safeEqualHexIgnoreCase('0af9', '0AF9'));
+  t.notOk(safeEqualHexIgnoreCase('0af9', '0af'));
+  t.notOk(safeEqualHexIgnoreCase('0af9', '0ag9'));
+});
+
 t.test('signedHeaderList: what a fresh parse gives, kept per text, bounded', async (t) => {
   const fresh = (raw: string) => raw.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
-  for (const raw of ['host;x-acs-date', ' Host ; X-ACS-Date ;;', '', ';', 'a;A;a', '\u00a0x\u00a0;\u0130']) {
+  for (const raw of ['host;x-acs-date', ' Host ; X-ACS-Date ;;', '', ';', 'a;A;a', '\u00a0x\u00a0;\u0130', 'x;10;2;__proto__;constructor;2']) {
     const a = signedHeaderList(raw);
     t.same(a.names, fresh(raw), JSON.stringify(raw));
     t.equal(a.text, fresh(raw).join(';'));
