@@ -11,7 +11,8 @@ import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
 import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
-import { defineAction, type ActionContext } from './define.js';
+import { defineAction, type ActionContext, type Result } from './define.js';
+import { reusableResult } from '../reusable.js';
 import { commaList } from './aggregators.js';
 import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
 import { checkAggregator, checkRiskLevel, checkWritableAggregator, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
@@ -340,20 +341,50 @@ export const listAggregateCompliancePacks = defineAction({
   },
 });
 
+/**
+ * Pages of List(Aggregate)CompliancePacks handed out again: a client polling a list gets the same
+ * page again and again. A page is kept with the write-clock version of the tables it is made of
+ * (compliance_packs, whose writes also move the counts, and tags) and the span of emulator time
+ * in which every pack on it keeps its status (a pack is CREATING until its readyAt). While both
+ * hold, the kept answer is the answer: frozen to the bottom (reusableResult), rendered once by
+ * the serializer. A Status filter depends on the time for every pack of the owner, so such pages
+ * are never kept.
+ */
+interface KeptPage {
+  version: number;
+  /** The page holds while from <= now < until. */
+  from: number;
+  until: number;
+  result: Result;
+}
+const PAGE_TABLES = ['compliance_packs', 'tags'] as const;
+const MAX_KEPT_PAGES = 1000;
+/** Per store (each emulator its own): owner, window and filters -> the kept page. */
+const keptPagesOf = new WeakMap<object, Map<string, KeptPage>>();
+
 /** The CompliancePacksResult page of List(Aggregate)CompliancePacks for an owner ('' = single account). */
 export function listPacks(
   ctx: ActionContext,
   aggregatorId: string,
   q: { PageNumber?: number; PageSize?: number; Status?: 'ACTIVE' | 'CREATING'; RiskLevel?: number; Tag?: unknown[] },
-): Record<string, unknown> {
+): Result {
   const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
-  const { items, total } = ctx.store.packs.search(
-    { accountId: ctx.accountId, aggregatorId, status: q.Status, now: ctx.now, riskLevel: checkRiskLevel(q.RiskLevel), tags: parseTags(q.Tag) },
-    pageSize,
-    offset,
-  );
+  const riskLevel = checkRiskLevel(q.RiskLevel);
+  const tagFilter = parseTags(q.Tag);
+  let kept: Map<string, KeptPage> | undefined;
+  let key = '';
+  let version = 0;
+  if (q.Status === undefined) {
+    kept = keptPagesOf.get(ctx.store);
+    if (kept === undefined) keptPagesOf.set(ctx.store, (kept = new Map()));
+    key = `${ctx.accountId}\n${aggregatorId}\n${pageNumber}\n${pageSize}\n${riskLevel ?? ''}\n${tagFilter.length === 0 ? '' : JSON.stringify(tagFilter)}`;
+    version = ctx.store.writes.version(PAGE_TABLES);
+    const page = kept.get(key);
+    if (page !== undefined && page.version === version && page.from <= ctx.now && ctx.now < page.until) return page.result;
+  }
+  const { items, total } = ctx.store.packs.search({ accountId: ctx.accountId, aggregatorId, status: q.Status, now: ctx.now, riskLevel, tags: tagFilter }, pageSize, offset);
   const tags = ctx.store.tags.ofMany(items.map((pack) => pack.compliancePackId));
-  return {
+  const result: Result = {
     CompliancePacksResult: {
       CompliancePacks: items.map((pack) => wirePackSummary(ctx, pack, tags)),
       PageNumber: pageNumber,
@@ -361,6 +392,16 @@ export function listPacks(
       TotalCount: total,
     },
   };
+  if (kept === undefined) return result;
+  let from = -Infinity;
+  let until = Infinity;
+  for (const pack of items) {
+    if (pack.readyAt <= ctx.now) from = Math.max(from, pack.readyAt);
+    else until = Math.min(until, pack.readyAt);
+  }
+  if (kept.size >= MAX_KEPT_PAGES) kept.clear();
+  kept.set(key, { version, from, until, result: reusableResult(result) });
+  return result;
 }
 
 export const updateAggregateCompliancePack = defineAction({
