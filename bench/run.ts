@@ -48,7 +48,7 @@ const { values: opt } = parseArgs({
     'startup-runs': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
     'scale-sizes': { type: 'string', default: '100,10000,100000' },
-    'scale-rounds': { type: 'string', default: '4' },
+    'scale-rounds': { type: 'string', default: '8' },
     compare: { type: 'string' },
   },
 });
