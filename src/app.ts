@@ -62,6 +62,7 @@ export function createLogger(options: AppOptions['logger']): FastifyBaseLogger |
   if (!options) return undefined;
   if (options === true) return pino({ level: 'info' });
   const { stream, file, ...rest } = options as LoggerOptions & { stream?: DestinationStream; file?: string };
+  if (stream && file) throw new ConfigError('logger: give a stream or a file, not both');
   return pino({ level: 'info', ...rest }, stream ?? (file ? pino.destination(file) : undefined));
 }
 

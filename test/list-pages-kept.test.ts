@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import type { ActionContext } from '../src/actions/define.js';
 import { listPacks } from '../src/actions/aggregate-compliance-packs.js';
-import { createPack } from './control-helpers.js';
+import { createPack, ctl } from './control-helpers.js';
 import { call, CREATE_DELAY_MS, DEMO, NOW, testApp, type TestEmulator } from './helpers.js';
 
 const AGG = DEMO.aggregatorId;
@@ -91,4 +91,28 @@ t.test('statuses follow the clock, forward and back', async (t) => {
   t.equal(await statusOf(), 'CREATING', 'the clock set back: CREATING again');
   em.clock.set(NOW + CREATE_DELAY_MS + 5);
   t.equal(await statusOf(), 'ACTIVE');
+});
+
+t.test('single-account pages (ListCompliancePacks) and resets follow too', async (t) => {
+  const em = await testApp(t);
+  const single = async () => {
+    const r = await call(em, 'ListCompliancePacks', { PageSize: 10 });
+    t.equal(r.status, 200, r.body);
+    return pageOf(r.json);
+  };
+  const before = await single();
+  const created = await call(em, 'CreateCompliancePack', { CompliancePackName: 'single-kept', RiskLevel: 1, ConfigRules: JSON.stringify([{ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' }]) }, { method: 'POST' });
+  t.equal(created.status, 200, created.body);
+  const after = await single();
+  t.equal(after.total, before.total + 1, 'the single-account create shows');
+  t.ok(after.packs.some((p: { CompliancePackId: string }) => p.CompliancePackId === created.json.CompliancePackId));
+
+  const full = await listed(t, em);
+  t.ok(full.total > 0);
+  t.equal((await ctl(em, 'POST', '/_emulator/reset?to=empty')).status, 200);
+  const gone = await call(em, 'ListAggregateCompliancePacks', { AggregatorId: AGG, PageSize: 10 });
+  t.not(gone.status, 200, `the aggregator is gone with the reset (${gone.json?.Code})`);
+  t.same(await single(), { packs: [], total: 0 }, 'a reset empties the kept single-account page');
+  t.equal((await ctl(em, 'POST', '/_emulator/reset')).status, 200);
+  t.same(await listed(t, em), full, 'back to the fixtures: the page as it was');
 });

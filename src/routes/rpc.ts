@@ -90,7 +90,10 @@ function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
   const { services, auth, hooks, log } = opts;
 
-  /** After the answer: one journal entry (control plane) and one log line. */
+  /**
+   * After the answer: one journal entry (control plane) and one log line. The duration runs from
+   * the route taking the call (the request and its body already read) to the answer handed over.
+   */
   const finished = (call: CallRecord, method: string, status: number, startedMs: number): void => {
     const ms = performance.now() - startedMs;
     hooks.finished(call, method, ms);
@@ -178,9 +181,10 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       record.status = apiError.httpStatus;
       record.errorCode = apiError.code;
       send(reply, errorReply(apiError, requestId, format), { ...extraHeaders, ...apiError.headers });
+    } finally {
+      // 8. after (whatever happened above: every call that reached the route is recorded once)
+      finished(record, req.method, reply.sent ? reply.statusCode : record.status, startedMs);
     }
-    // 8. after
-    finished(record, req.method, reply.statusCode, startedMs);
     return reply;
   };
 
