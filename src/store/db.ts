@@ -84,16 +84,17 @@ export function writeClockOf(db: Db): WriteClock {
 }
 
 /** Per database: what runs before each of its statements (`beforeEachStatement`). */
-const statementHooks = new WeakMap<Db, () => void>();
+const statementHooks = new WeakMap<Db, (stmt: BetterSqlite3.Statement) => void>();
 let statementsPatched = false;
 
 /**
  * From the call on, every statement of `db` (whenever prepared, better-sqlite3's own transaction
- * statements included) runs `before` first, on each run, get, all or iterate. The Store uses it to
- * commit an open commit group before anyone else's statement. One wrapper per method on the shared
+ * statements included) runs `before(statement)` first, on each run, get, all or iterate. The Store
+ * uses it to commit an open commit group before anyone else's statement, and to begin a read
+ * transaction at the first statement that reads (`Store.read`). One wrapper per method on the shared
  * Statement prototype: call sites stay monomorphic (a wrapper per statement cost ~5% of a create).
  */
-export function beforeEachStatement(db: Db, before: () => void): void {
+export function beforeEachStatement(db: Db, before: (stmt: BetterSqlite3.Statement) => void): void {
   statementHooks.set(db, before);
   if (statementsPatched) return;
   statementsPatched = true;
@@ -101,7 +102,7 @@ export function beforeEachStatement(db: Db, before: () => void): void {
   for (const method of ['run', 'get', 'all', 'iterate']) {
     const original = proto[method];
     proto[method] = function (this: BetterSqlite3.Statement, ...args: unknown[]) {
-      statementHooks.get(this.database)?.();
+      statementHooks.get(this.database)?.(this);
       return original.apply(this, args);
     };
   }

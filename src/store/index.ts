@@ -56,6 +56,11 @@ export class Store {
   /** More than 0 while a grouped write runs (its nested transactions are savepoints of the group). */
   private groupDepth = 0;
   private readonly beginStmt;
+  private readonly beginReadStmt;
+  /** `read` runs on a database file and its transaction has not begun: the first reading statement begins it. */
+  private readPending = false;
+  /** `read` began its transaction (`beginRead`): it ends it. */
+  private readBegun = false;
   private readonly commitStmt;
   private readonly rollbackStmt;
 
@@ -63,6 +68,7 @@ export class Store {
     // The commit group's own statements change no rows: prepared before the write clock starts
     // tracking (writeClockOf), they never move it (a failed group moves it itself, failGroup).
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
+    this.beginReadStmt = db.prepare('BEGIN DEFERRED');
     this.commitStmt = db.prepare('COMMIT');
     this.rollbackStmt = db.prepare('ROLLBACK');
     this.writes = writeClockOf(db);
@@ -70,7 +76,10 @@ export class Store {
     // Every statement (the repositories', anyone's) commits an open commit group before it runs,
     // unless it runs inside a grouped write: no reader ever sees another request's uncommitted
     // writes, whichever route or task it serves. (`flush` leaves the group before its COMMIT.)
-    beforeEachStatement(db, () => this.flush());
+    beforeEachStatement(db, (stmt) => {
+      this.flush();
+      if (this.readPending && stmt.reader && !db.inTransaction) this.beginRead();
+    });
     this.accounts = new AccountsRepo(db);
     this.aggregators = new AggregatorsRepo(db, this.changes);
     this.packs = new PacksRepo(db);
@@ -98,8 +107,28 @@ export class Store {
    */
   read<T>(fn: () => T): T {
     this.flush();
-    if (this.db.memory || this.db.inTransaction) return fn();
-    return this.runInTransaction.deferred(fn) as T;
+    if (this.db.memory || this.db.inTransaction || this.readPending) return fn();
+    // The transaction begins at the first statement that reads (the statement hook), not here: a
+    // read whose answers all come from the memos (a polled Get or List page) then costs no
+    // BEGIN/COMMIT round at all. The snapshot starts at that first statement; the memos were
+    // checked against other processes' commits by `sync` when the call began, as before.
+    this.readPending = true;
+    try {
+      const result = fn();
+      if (this.readBegun && this.db.inTransaction) this.commitStmt.run();
+      return result;
+    } catch (err) {
+      if (this.readBegun && this.db.inTransaction) this.rollbackStmt.run();
+      throw err;
+    } finally {
+      this.readPending = false;
+      this.readBegun = false;
+    }
+  }
+
+  private beginRead(): void {
+    this.readBegun = true;
+    this.beginReadStmt.run();
   }
 
   /** Runs `fn` atomically: everything or nothing is written, and it is committed on return. */
