@@ -48,7 +48,8 @@ const { values: opt } = parseArgs({
     'startup-runs': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
     'scale-sizes': { type: 'string', default: '100,10000,100000' },
-    'scale-rounds': { type: 'string', default: '8' },
+    'scale-rounds': { type: 'string', default: '4' },
+    'scale-servers': { type: 'string', default: '2' },
     compare: { type: 'string' },
   },
 });
@@ -196,17 +197,20 @@ async function startupSection(tmp: string) {
 }
 
 const SCALE_ROUNDS = Math.min(20, Math.max(1, Math.round(Number(opt['scale-rounds']))));
+const SCALE_SERVERS = Math.min(5, Math.max(1, Math.round(Number(opt['scale-servers']))));
 const SCALE_SIZES = opt['scale-sizes'].split(',').map(Number).filter((n) => n >= 100 && n <= 1_000_000);
 
 /**
- * p50 of Get and List per store size. One server per size is started (all pinned to the server
- * core; the idle ones wait) and warmed up; then SCALE_ROUNDS rounds run Get and List on each size
- * in turn, the order of the sizes reversed every other round (100, 10k, 100k, then 100k, 10k,
- * 100, …). A size's p50 is the median of its rounds: the machine's speed drifts over the minutes
- * this takes, and runs of every size taken side by side share that drift.
+ * p50 of Get and List per store size. SCALE_SERVERS server processes per size are started (all
+ * pinned to the server core; the idle ones wait) and warmed up; then SCALE_ROUNDS rounds run Get
+ * and List on each server in turn, the order reversed every other round (100, 10k, 100k, then
+ * 100k, 10k, 100, …). A size's p50 is the median over its servers and rounds: the machine's speed
+ * drifts over the minutes this takes (runs of every size side by side share it), and one process
+ * can run its request path ±10% slower than another for as long as it lives (how V8 compiled it),
+ * which several processes per size average out.
  */
 async function scalingSection(tmp: string) {
-  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator), ${SCALE_ROUNDS} rounds over servers of every size`);
+  log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator), ${SCALE_SERVERS} servers per size, ${SCALE_ROUNDS} rounds over all of them`);
   const plans: Record<string, string[]> = {};
   const dbs = new Map<number, string>();
   for (const n of SCALE_SIZES) {
@@ -218,36 +222,40 @@ async function scalingSection(tmp: string) {
     dbs.set(n, db);
   }
   const samples = new Map<number, { get: LoadResult[]; list: LoadResult[] }>(SCALE_SIZES.map((n) => [n, { get: [], list: [] }]));
-  const servers = new Map<number, Started>();
+  const servers = new Map<number, Started[]>(SCALE_SIZES.map((n) => [n, []]));
   try {
     const c = 10;
     const shapes = (srv: Started) => ({
       get: { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: getQuery('JSON'), headers: {} },
       list: { port: srv.port, pid: srv.child.pid, connections: c, method: 'GET' as const, path: listQuery(), headers: {} },
     });
-    for (const n of SCALE_SIZES) {
-      const srv = await startServer({ script: MAIN, cpu: serverCpu, args: emulatorArgs(['--auth', 'off', '--fixtures', 'none', '--db', dbs.get(n)!]), probe: '/_emulator/ready', cwd: ROOT });
-      servers.set(n, srv);
-      const check = await get(srv.port, listQuery());
-      if (check.status !== 200 || !check.body.includes('"TotalCount":100')) throw new Error(`scale list answered ${check.status}: ${check.body.slice(0, 200)}`);
-      if (WARMUP) {
-        await runLoad({ ...shapes(srv).get, durationSec: WARMUP });
-        await runLoad({ ...shapes(srv).list, durationSec: WARMUP });
+    for (let k = 0; k < SCALE_SERVERS; k++) {
+      for (const n of SCALE_SIZES) {
+        const srv = await startServer({ script: MAIN, cpu: serverCpu, args: emulatorArgs(['--auth', 'off', '--fixtures', 'none', '--db', dbs.get(n)!]), probe: '/_emulator/ready', cwd: ROOT });
+        servers.get(n)!.push(srv);
+        const check = await get(srv.port, listQuery());
+        if (check.status !== 200 || !check.body.includes('"TotalCount":100')) throw new Error(`scale list answered ${check.status}: ${check.body.slice(0, 200)}`);
+        if (WARMUP) {
+          await runLoad({ ...shapes(srv).get, durationSec: WARMUP });
+          await runLoad({ ...shapes(srv).list, durationSec: WARMUP });
+        }
       }
     }
     for (let round = 0; round < SCALE_ROUNDS; round++) {
       const order = round % 2 === 0 ? SCALE_SIZES : [...SCALE_SIZES].reverse();
-      for (const n of order) {
-        const sh = shapes(servers.get(n)!);
-        const gr = await runLoad({ ...sh.get, durationSec: DURATION });
-        const lr = await runLoad({ ...sh.list, durationSec: DURATION });
-        samples.get(n)!.get.push(gr);
-        samples.get(n)!.list.push(lr);
-        log(`    round ${round + 1}, ${n}: Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
+      for (let k = 0; k < SCALE_SERVERS; k++) {
+        for (const n of order) {
+          const sh = shapes(servers.get(n)![k]);
+          const gr = await runLoad({ ...sh.get, durationSec: DURATION });
+          const lr = await runLoad({ ...sh.list, durationSec: DURATION });
+          samples.get(n)!.get.push(gr);
+          samples.get(n)!.list.push(lr);
+          log(`    round ${round + 1}, ${n} (server ${k + 1}): Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
+        }
       }
     }
   } finally {
-    for (const srv of servers.values()) await stopServer(srv);
+    for (const list of servers.values()) for (const srv of list) await stopServer(srv);
     for (const db of dbs.values()) rmSync(db, { force: true });
   }
   const rows = SCALE_SIZES.map((n) => {
@@ -261,7 +269,7 @@ async function scalingSection(tmp: string) {
     };
   });
   const spread = (k: 'getP50Ms' | 'listP50Ms') => round(Math.max(...rows.map((r) => r[k])) / Math.min(...rows.map((r) => r[k])));
-  return { connections: 10, rounds: SCALE_ROUNDS, rows, getSpread: spread('getP50Ms'), listSpread: spread('listP50Ms'), plans };
+  return { connections: 10, servers: SCALE_SERVERS, rounds: SCALE_ROUNDS, rows, getSpread: spread('getP50Ms'), listSpread: spread('listP50Ms'), plans };
 }
 
 /** The statements Get and List run, with their plans against the largest store. */
