@@ -31,3 +31,24 @@ export function reusableResult<T extends Record<string, unknown>>(result: T): T 
 export function keptTextOf(result: object): KeptText | undefined {
   return kept.get(result);
 }
+
+/**
+ * Answers kept for handing out again, per store (each emulator its own: the owner object is the
+ * key of a WeakMap), at most `max` per store; past it the store's map starts afresh.
+ */
+export class KeptResults<V> {
+  private readonly perOwner = new WeakMap<object, Map<string, V>>();
+
+  constructor(private readonly max: number) {}
+
+  get(owner: object, key: string): V | undefined {
+    return this.perOwner.get(owner)?.get(key);
+  }
+
+  set(owner: object, key: string, value: V): void {
+    let kept = this.perOwner.get(owner);
+    if (kept === undefined) this.perOwner.set(owner, (kept = new Map()));
+    if (kept.size >= this.max) kept.clear();
+    kept.set(key, value);
+  }
+}

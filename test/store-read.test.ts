@@ -57,6 +57,7 @@ t.test('a read that runs no statement leaves no transaction; a throw ends the tr
   t.notOk(store.db.inTransaction);
   t.throws(() =>
     store.read(() => {
+      t.notOk(store.db.inTransaction, 'no transaction before the first statement');
       count(store);
       t.ok(store.db.inTransaction, 'begun at the first read');
       throw new Error('boom');

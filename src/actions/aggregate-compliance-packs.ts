@@ -12,7 +12,7 @@ import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
 import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext, type Result } from './define.js';
-import { reusableResult } from '../reusable.js';
+import { KeptResults, reusableResult } from '../reusable.js';
 import { commaList } from './aggregators.js';
 import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
 import { checkAggregator, checkRiskLevel, checkWritableAggregator, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
@@ -358,9 +358,8 @@ interface KeptPage {
   result: Result;
 }
 const PAGE_TABLES = ['compliance_packs', 'tags'] as const;
-const MAX_KEPT_PAGES = 1000;
-/** Per store (each emulator its own): owner, window and filters -> the kept page. */
-const keptPagesOf = new WeakMap<object, Map<string, KeptPage>>();
+/** Owner, window and filters -> the kept page, per store. */
+const keptPages = new KeptResults<KeptPage>(1000);
 
 /** The CompliancePacksResult page of List(Aggregate)CompliancePacks for an owner ('' = single account). */
 export function listPacks(
@@ -371,15 +370,11 @@ export function listPacks(
   const { pageNumber, pageSize, offset } = pageWindow(q.PageNumber, q.PageSize);
   const riskLevel = checkRiskLevel(q.RiskLevel);
   const tagFilter = parseTags(q.Tag);
-  let kept: Map<string, KeptPage> | undefined;
-  let key = '';
-  let version = 0;
-  if (q.Status === undefined) {
-    kept = keptPagesOf.get(ctx.store);
-    if (kept === undefined) keptPagesOf.set(ctx.store, (kept = new Map()));
-    key = `${ctx.accountId}\n${aggregatorId}\n${pageNumber}\n${pageSize}\n${riskLevel ?? ''}\n${tagFilter.length === 0 ? '' : JSON.stringify(tagFilter)}`;
-    version = ctx.store.writes.version(PAGE_TABLES);
-    const page = kept.get(key);
+  const keep = q.Status === undefined;
+  const key = !keep ? '' : `${ctx.accountId}\n${aggregatorId}\n${pageNumber}\n${pageSize}\n${riskLevel ?? ''}\n${tagFilter.length === 0 ? '' : JSON.stringify(tagFilter)}`;
+  const version = keep ? ctx.store.writes.version(PAGE_TABLES) : 0;
+  if (keep) {
+    const page = keptPages.get(ctx.store, key);
     if (page !== undefined && page.version === version && page.from <= ctx.now && ctx.now < page.until) return page.result;
   }
   const { items, total } = ctx.store.packs.search({ accountId: ctx.accountId, aggregatorId, status: q.Status, now: ctx.now, riskLevel, tags: tagFilter }, pageSize, offset);
@@ -392,15 +387,15 @@ export function listPacks(
       TotalCount: total,
     },
   };
-  if (kept === undefined) return result;
+  if (!keep) return result;
+  // The span of emulator time in which every pack on the page keeps its status.
   let from = -Infinity;
   let until = Infinity;
   for (const pack of items) {
     if (pack.readyAt <= ctx.now) from = Math.max(from, pack.readyAt);
     else until = Math.min(until, pack.readyAt);
   }
-  if (kept.size >= MAX_KEPT_PAGES) kept.clear();
-  kept.set(key, { version, from, until, result: reusableResult(result) });
+  keptPages.set(ctx.store, key, { version, from, until, result: reusableResult(result) });
   return result;
 }
 

@@ -1,7 +1,7 @@
 /** Compliance-pack reports of an account group: Generate and Get. */
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
-import { reusableResult } from '../reusable.js';
+import { KeptResults, reusableResult } from '../reusable.js';
 import { createPackReport, reportStatus, type ReportStatus } from '../reports/service.js';
 import type { CompliancePack, Report } from '../store/index.js';
 import { defineAction, type ActionContext, type Result } from './define.js';
@@ -31,22 +31,18 @@ function wireOf(compliancePackId: string, accountId: number, report: Report | un
  * field it would have is the same (account, link, status, creation time): equal fields, equal
  * bytes. The answer is frozen to the bottom (reusableResult) and the serializer renders it once.
  */
-const MAX_KEPT_ANSWERS = 1000;
-/** Per store (each emulator its own), pack id -> its last answer. */
-const keptAnswersOf = new WeakMap<object, Map<string, Result>>();
+/** Pack id -> its last answer, per store. */
+const keptAnswers = new KeptResults<Result>(1000);
 
 export function packReportAnswer(ctx: ActionContext, compliancePackId: string): Result {
-  let keptAnswers = keptAnswersOf.get(ctx.store);
-  if (keptAnswers === undefined) keptAnswersOf.set(ctx.store, (keptAnswers = new Map()));
   const report = ctx.store.reports.latest(compliancePackId);
   const status = reportStatus(report, ctx.now);
   const url = reportUrl(ctx, report, status);
-  const kept = keptAnswers.get(compliancePackId);
+  const kept = keptAnswers.get(ctx.store, compliancePackId);
   const k = kept?.CompliancePackReport as Record<string, unknown> | undefined;
   if (k && k.AccountId === ctx.accountId && k.ReportUrl === url && k.ReportStatus === status && k.ReportCreateTimestamp === report?.createdAt) return kept!;
   const result = reusableResult({ CompliancePackReport: wireOf(compliancePackId, ctx.accountId, report, status, url) });
-  if (keptAnswers.size >= MAX_KEPT_ANSWERS) keptAnswers.clear();
-  keptAnswers.set(compliancePackId, result);
+  keptAnswers.set(ctx.store, compliancePackId, result);
   return result;
 }
 
