@@ -204,10 +204,15 @@ const SCALE_SIZES = opt['scale-sizes'].split(',').map(Number).filter((n) => n >=
  * p50 of Get and List per store size. SCALE_SERVERS server processes per size are started (all
  * pinned to the server core; the idle ones wait) and warmed up; then SCALE_ROUNDS rounds run Get
  * and List on each server in turn, the order reversed every other round (100, 10k, 100k, then
- * 100k, 10k, 100, …). A size's p50 is the median over its servers and rounds: the machine's speed
- * drifts over the minutes this takes (runs of every size side by side share it), and one process
- * can run its request path ±10% slower than another for as long as it lives (how V8 compiled it),
- * which several processes per size average out.
+ * 100k, 10k, 100, …). A size's p50 is the median over its servers and rounds.
+ *
+ * The spread is taken like the pair ratios of the throughput table: within each group (one round,
+ * server k of every size, run back to back) each size's p50 is divided by the smallest size's,
+ * and a size's ratio is the median over the groups. The machine's speed drifts by ±20% over the
+ * minutes this section takes; a ratio of runs seconds apart shares that drift, a ratio of medians
+ * taken minutes apart does not. One process can also run its request path ±10% slower than
+ * another for as long as it lives (how V8 compiled it), which several processes per size average
+ * out.
  */
 async function scalingSection(tmp: string) {
   log(`- scaling: p50 of Get and List over ${SCALE_SIZES.join(' / ')} packs (100 in the listed aggregator), ${SCALE_SERVERS} servers per size, ${SCALE_ROUNDS} rounds over all of them`);
@@ -222,6 +227,8 @@ async function scalingSection(tmp: string) {
     dbs.set(n, db);
   }
   const samples = new Map<number, { get: LoadResult[]; list: LoadResult[] }>(SCALE_SIZES.map((n) => [n, { get: [], list: [] }]));
+  /** One group per (round, server k): every size's Get and List p50, run back to back. */
+  const groups: { get: Map<number, number>; list: Map<number, number> }[] = [];
   const servers = new Map<number, Started[]>(SCALE_SIZES.map((n) => [n, []]));
   try {
     const c = 10;
@@ -244,12 +251,16 @@ async function scalingSection(tmp: string) {
     for (let round = 0; round < SCALE_ROUNDS; round++) {
       const order = round % 2 === 0 ? SCALE_SIZES : [...SCALE_SIZES].reverse();
       for (let k = 0; k < SCALE_SERVERS; k++) {
+        const group = { get: new Map<number, number>(), list: new Map<number, number>() };
+        groups.push(group);
         for (const n of order) {
           const sh = shapes(servers.get(n)![k]);
           const gr = await runLoad({ ...sh.get, durationSec: DURATION });
           const lr = await runLoad({ ...sh.list, durationSec: DURATION });
           samples.get(n)!.get.push(gr);
           samples.get(n)!.list.push(lr);
+          group.get.set(n, gr.p50Ms);
+          group.list.set(n, lr.p50Ms);
           log(`    round ${round + 1}, ${n} (server ${k + 1}): Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
         }
       }
@@ -268,8 +279,21 @@ async function scalingSection(tmp: string) {
       getP50Runs: gs.map((r) => r.p50Ms), listP50Runs: ls.map((r) => r.p50Ms),
     };
   });
-  const spread = (k: 'getP50Ms' | 'listP50Ms') => round(Math.max(...rows.map((r) => r[k])) / Math.min(...rows.map((r) => r[k])));
-  return { connections: 10, servers: SCALE_SERVERS, rounds: SCALE_ROUNDS, rows, getSpread: spread('getP50Ms'), listSpread: spread('listP50Ms'), plans };
+  const base = SCALE_SIZES[0];
+  /** Each size's p50 over the smallest size's, median over the groups (1 for the smallest). */
+  const relative = (k: 'get' | 'list') => SCALE_SIZES.map((n) => round(median(groups.map((g) => g[k].get(n)! / g[k].get(base)!)), 3));
+  const getRelative = relative('get');
+  const listRelative = relative('list');
+  const spread = (rel: number[]) => round(Math.max(...rel) / Math.min(...rel));
+  const medianSpread = (k: 'getP50Ms' | 'listP50Ms') => round(Math.max(...rows.map((r) => r[k])) / Math.min(...rows.map((r) => r[k])));
+  return {
+    connections: 10, servers: SCALE_SERVERS, rounds: SCALE_ROUNDS,
+    rows: rows.map((r, i) => ({ ...r, getRelative: getRelative[i], listRelative: listRelative[i] })),
+    getSpread: spread(getRelative), listSpread: spread(listRelative),
+    /** The older figure: max over min of the sizes' median p50s (runs minutes apart). */
+    getSpreadOfMedians: medianSpread('getP50Ms'), listSpreadOfMedians: medianSpread('listP50Ms'),
+    plans,
+  };
 }
 
 /** The statements Get and List run, with their plans against the largest store. */
@@ -466,7 +490,7 @@ async function main(): Promise<void> {
     for (const g of goals) process.stdout.write(`${g.met ? 'met   ' : 'MISSED'}  ${g.measure}: ${g.value} (target ${g.target})\n`);
     if (scaling) {
       process.stdout.write(`\nscaling (p50 ms at ${scaling.connections} conns):\n`);
-      for (const r of scaling.rows) process.stdout.write(`  ${String(r.packs).padStart(6)} packs: Get ${r.getP50Ms}  List ${r.listP50Ms}\n`);
+      for (const r of scaling.rows) process.stdout.write(`  ${String(r.packs).padStart(6)} packs: Get ${r.getP50Ms} (${r.getRelative}x)  List ${r.listP50Ms} (${r.listRelative}x)\n`);
     }
     process.stdout.write(`\nload average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' ')}\n`);
     if (!opt['no-write']) {

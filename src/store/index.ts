@@ -4,6 +4,7 @@
  */
 import { ChangeSet } from './changes.js';
 import type Database from 'better-sqlite3';
+import { CHECKPOINT_INTERVAL_MS, Checkpointer } from './checkpointer.js';
 import { beforeEachStatement, closeDatabase, openDatabase, writeClockOf, type Db } from './db.js';
 import type { WriteClock } from './memo.js';
 import { AccountsRepo } from './accounts.js';
@@ -25,6 +26,17 @@ export * from './reports.js';
 export * from './resources.js';
 export * from './tags.js';
 export * from './tokens.js';
+
+export { CHECKPOINT_INTERVAL_MS, Checkpointer, type CheckpointResult } from './checkpointer.js';
+
+export interface StoreOptions {
+  /**
+   * On a database file: time between the WAL checkpoints a worker thread takes (checkpointer.ts),
+   * from the first grouped write on. 0 leaves checkpoints to SQLite's auto-checkpoint, on the
+   * committing connection. Default CHECKPOINT_INTERVAL_MS.
+   */
+  checkpointIntervalMs?: number;
+}
 
 /** The writes of one commit group waiting for its commit (see Store.grouped). */
 interface CommitGroup {
@@ -64,7 +76,13 @@ export class Store {
   private readonly commitStmt;
   private readonly rollbackStmt;
 
-  constructor(readonly db: Db) {
+  /** Takes the WAL checkpoints of a database file off the event loop; started by the first grouped write. */
+  private checkpointer: Checkpointer | undefined;
+  /** Time between the checkpointer's passive checkpoints; 0: none (SQLite's auto-checkpoint alone). */
+  private readonly checkpointIntervalMs: number;
+
+  constructor(readonly db: Db, options: StoreOptions = {}) {
+    this.checkpointIntervalMs = db.memory ? 0 : (options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
     // The commit group's own statements change no rows: prepared before the write clock starts
     // tracking (writeClockOf), they never move it (a failed group moves it itself, failGroup).
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
@@ -92,8 +110,13 @@ export class Store {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
-  static open(file: string): Store {
-    return new Store(openDatabase(file));
+  static open(file: string, options?: StoreOptions): Store {
+    return new Store(openDatabase(file), options);
+  }
+
+  /** The checkpointer of a database file, once the first grouped write has started it (tests). */
+  get walCheckpointer(): Checkpointer | undefined {
+    return this.checkpointer;
   }
 
   /** One transaction wrapper for the store's life (building one per call showed in the profile). */
@@ -237,6 +260,9 @@ export class Store {
   }
 
   private openGroup(): CommitGroup {
+    // The API's writes come through here: a store that only reads, or only loads fixtures, never
+    // needs a thread for its WAL (SQLite's auto-checkpoint folds those few pages).
+    if (this.checkpointer === undefined && this.checkpointIntervalMs > 0) this.checkpointer = new Checkpointer(this.db.name, this.checkpointIntervalMs);
     this.beginStmt.run();
     // Holding the write lock now, look again for other processes' commits (see `transaction`);
     // before the group is set, as its statement would commit an open group.
@@ -287,6 +313,9 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.flush();
+    // The checkpointer's connection closes first: the store's close is then the last one, and it
+    // folds the WAL into the database file (one self-contained file).
+    this.checkpointer?.stop();
     closeDatabase(this.db);
   }
 }

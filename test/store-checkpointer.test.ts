@@ -1,0 +1,133 @@
+/**
+ * The WAL checkpointer (src/store/checkpointer.ts): on a database file the first grouped write
+ * starts a worker thread that folds the WAL into the file with passive checkpoints, beside the
+ * store's own connection. The data stays whole, the store's memos stay valid (data_version does
+ * not move), and closing the store still leaves one self-contained file.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import Database from 'better-sqlite3';
+import { Checkpointer, Store, type CompliancePack } from '../src/store/index.js';
+
+const ACCOUNT = 1009318965421234;
+const pack = (id: string): CompliancePack => ({
+  compliancePackId: id, accountId: ACCOUNT, aggregatorId: '', name: id, description: '', templateId: '', riskLevel: 1, scope: {},
+  templateContent: '', createdAt: 1, readyAt: 1,
+});
+
+function dir(t: Test): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'ckpt-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+function openFile(t: Test, options?: Parameters<typeof Store.open>[1]): { store: Store; file: string } {
+  const file = path.join(dir(t), 'config.db');
+  const store = Store.open(file, options);
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
+  t.teardown(() => store.close());
+  return { store, file };
+}
+
+/** Packs found in the database file alone (a copy without its -wal): what checkpoints have folded in. */
+function packsInMainFile(file: string, d: string): number {
+  const copy = path.join(d, `copy-${Math.random().toString(36).slice(2)}.db`);
+  copyFileSync(file, copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    // Before the first checkpoint even the schema may still sit in the WAL.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'compliance_packs'").get() === undefined) return 0;
+    return (db.prepare('SELECT COUNT(*) AS n FROM compliance_packs').get() as { n: number }).n;
+  } finally {
+    db.close();
+    rmSync(copy, { force: true });
+  }
+}
+
+const dataVersion = (store: Store) => store.db.pragma('data_version', { simple: true }) as number;
+
+t.test('the first grouped write starts the checkpointer; a checkpoint folds the WAL and leaves the memos', async (t) => {
+  const { store, file } = openFile(t);
+  t.equal(store.walCheckpointer, undefined, 'no thread before the first API write');
+  await Promise.all(Array.from({ length: 50 }, (_, i) => store.grouped(() => store.packs.insert(pack(`cp-${i}`)))));
+  const cp = store.walCheckpointer;
+  t.ok(cp?.running, 'the checkpointer runs');
+  const before = dataVersion(store);
+  const r = await cp!.checkpoint();
+  t.equal(r.busy, 0);
+  t.ok(r.log > 0, 'the WAL held frames');
+  t.equal(r.checkpointed, r.log, 'every frame is in the database file now');
+  t.equal(packsInMainFile(file, path.dirname(file)), 50, 'the file alone holds the packs');
+  t.equal(dataVersion(store), before, "a checkpoint is not another connection's write: data_version stays");
+  // Writes go on after a complete checkpoint (the WAL starts over) and are checkpointed again.
+  await store.grouped(() => store.packs.insert(pack('cp-after')));
+  await cp!.checkpoint();
+  t.equal(packsInMainFile(file, path.dirname(file)), 51);
+});
+
+t.test('closing stops the worker too, and leaves one self-contained file (no -wal)', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'config.db');
+  const store = Store.open(file);
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
+  for (let i = 0; i < 20; i++) await store.grouped(() => store.packs.insert(pack(`cp-${i}`)));
+  const cp = store.walCheckpointer!;
+  t.ok(cp.running);
+  store.close();
+  t.notOk(cp.running, 'the worker holds no connection');
+  t.notOk(existsSync(`${file}-wal`), 'the WAL was folded and removed by the last close');
+  await t.rejects(cp.checkpoint(), /no connection/, 'a stopped checkpointer answers with an error');
+  cp.stop(); // idempotent
+  const again = Store.open(file);
+  t.equal(again.packs.get('cp-19')?.name, 'cp-19', 'the data is whole after reopening');
+  again.close();
+});
+
+t.test('writes and checkpoints side by side lose nothing', async (t) => {
+  const { store, file } = openFile(t, { checkpointIntervalMs: 1 });
+  const cp = () => store.walCheckpointer!;
+  for (let batch = 0; batch < 20; batch++) {
+    const writes = Array.from({ length: 25 }, (_, i) => store.grouped(() => store.packs.insert(pack(`cp-${batch}-${i}`))));
+    const ck = cp().checkpoint();
+    await Promise.all([...writes, ck]);
+  }
+  await cp().checkpoint();
+  t.equal(packsInMainFile(file, path.dirname(file)), 500);
+  t.equal(store.read(() => store.packs.get('cp-19-24')?.name), 'cp-19-24');
+});
+
+t.test('the timer folds the WAL by itself', async (t) => {
+  const { store, file } = openFile(t, { checkpointIntervalMs: 1 });
+  await store.grouped(() => store.packs.insert(pack('cp-timer')));
+  // Polled, not timed: the first tick of a 1 ms timer comes as soon as the worker has its connection.
+  const deadline = Date.now() + 20_000;
+  while (packsInMainFile(file, path.dirname(file)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  t.equal(packsInMainFile(file, path.dirname(file)), 1);
+});
+
+t.test('no thread for a database in memory, for a store that never writes through the API, or when turned off', async (t) => {
+  const mem = Store.open(':memory:');
+  t.teardown(() => mem.close());
+  mem.transaction(() => mem.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
+  await mem.grouped(() => mem.packs.insert(pack('cp-m')));
+  t.equal(mem.walCheckpointer, undefined, 'in memory');
+
+  const { store: readsOnly } = openFile(t);
+  readsOnly.read(() => readsOnly.packs.get('cp-x'));
+  readsOnly.transaction(() => readsOnly.packs.insert(pack('cp-fixture')));
+  t.equal(readsOnly.walCheckpointer, undefined, 'reads and plain transactions (fixtures, control plane)');
+
+  const { store: off } = openFile(t, { checkpointIntervalMs: 0 });
+  await off.grouped(() => off.packs.insert(pack('cp-off')));
+  t.equal(off.walCheckpointer, undefined, 'checkpointIntervalMs: 0');
+});
+
+t.test('a checkpointer that cannot open its file fails its calls and stops at once', async (t) => {
+  const cp = new Checkpointer(path.join(dir(t), 'missing', 'config.db'));
+  await t.rejects(cp.checkpoint(), /no connection/);
+  t.notOk(cp.running);
+  cp.stop();
+  t.notOk(cp.running);
+});
