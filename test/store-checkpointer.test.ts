@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
-import { Checkpointer, Store, type CompliancePack } from '../src/store/index.js';
+import { Checkpointer, Store, type CheckpointResult, type CompliancePack } from '../src/store/index.js';
 
 const ACCOUNT = 1009318965421234;
 const pack = (id: string): CompliancePack => ({
@@ -67,22 +67,55 @@ t.test('the first grouped write starts the checkpointer; a checkpoint folds the 
   t.equal(packsInMainFile(file, path.dirname(file)), 51);
 });
 
-t.test('closing stops the worker too, and leaves one self-contained file (no -wal)', async (t) => {
+t.test('closing waits for the worker to close its connection: one self-contained file (no -wal)', async (t) => {
   const d = dir(t);
   const file = path.join(d, 'config.db');
   const store = Store.open(file);
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
   for (let i = 0; i < 20; i++) await store.grouped(() => store.packs.insert(pack(`cp-${i}`)));
   const cp = store.walCheckpointer!;
-  t.ok(cp.running);
+  await cp.checkpoint(); // the worker now holds its connection
+  t.ok(cp.running && cp.holdsConnection);
   store.close();
-  t.notOk(cp.running, 'the worker holds no connection');
+  t.notOk(cp.holdsConnection, 'close returned after the worker closed its connection');
+  t.notOk(cp.running);
   t.notOk(existsSync(`${file}-wal`), 'the WAL was folded and removed by the last close');
   await t.rejects(cp.checkpoint(), /no connection/, 'a stopped checkpointer answers with an error');
   cp.stop(); // idempotent
   const again = Store.open(file);
   t.equal(again.packs.get('cp-19')?.name, 'cp-19', 'the data is whole after reopening');
   again.close();
+});
+
+t.test('closing right after the first write, while the worker is still starting', async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'config.db');
+  const store = Store.open(file);
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
+  const write = store.grouped(() => store.packs.insert(pack('cp-early')));
+  const cp = store.walCheckpointer!;
+  store.close(); // commits the group, stops the worker wherever it is
+  await write;
+  t.notOk(cp.running);
+  t.notOk(existsSync(`${file}-wal`), 'one self-contained file');
+  const again = Store.open(file);
+  t.equal(again.packs.get('cp-early')?.name, 'cp-early');
+  again.close();
+});
+
+t.test('a checkpointer opened on a relative path keeps to its file after a change of directory', async (t) => {
+  const d = dir(t);
+  const cwd = process.cwd();
+  process.chdir(d);
+  t.teardown(() => process.chdir(cwd));
+  const store = Store.open('config.db');
+  t.teardown(() => store.close());
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
+  process.chdir(cwd); // the worker opens the file only at the first grouped write, below
+  await store.grouped(() => store.packs.insert(pack('cp-rel')));
+  const r = await store.walCheckpointer!.checkpoint();
+  t.ok(r.log > 0 && r.checkpointed === r.log, 'the WAL of the store\'s own file was folded');
+  t.equal(packsInMainFile(path.join(d, 'config.db'), d), 1);
 });
 
 t.test('writes and checkpoints side by side lose nothing', async (t) => {
@@ -99,11 +132,15 @@ t.test('writes and checkpoints side by side lose nothing', async (t) => {
 });
 
 t.test('the timer folds the WAL by itself', async (t) => {
-  const { store, file } = openFile(t, { checkpointIntervalMs: 1 });
+  // The store's own checkpointer is off; one built here reports each timer checkpoint.
+  const { store, file } = openFile(t, { checkpointIntervalMs: 0 });
   await store.grouped(() => store.packs.insert(pack('cp-timer')));
-  // Polled, not timed: the first tick of a 1 ms timer comes as soon as the worker has its connection.
-  const deadline = Date.now() + 20_000;
-  while (packsInMainFile(file, path.dirname(file)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const folded = new Promise<CheckpointResult>((resolve) => {
+    const cp = new Checkpointer(file, { intervalMs: 1, onTick: (r) => r.log > 0 && r.checkpointed === r.log && (cp.stop(), resolve(r)) });
+    t.teardown(() => cp.stop());
+  });
+  const r = await folded;
+  t.ok(r.log > 0, 'a tick of the timer copied every frame of the WAL into the file');
   t.equal(packsInMainFile(file, path.dirname(file)), 1);
 });
 

@@ -2,6 +2,7 @@
  * The store: one SQLite database and a repository per table family. Synchronous, camelCase domain
  * objects out, never API errors and never wire casing.
  */
+import path from 'node:path';
 import { ChangeSet } from './changes.js';
 import type Database from 'better-sqlite3';
 import { CHECKPOINT_INTERVAL_MS, Checkpointer } from './checkpointer.js';
@@ -79,10 +80,14 @@ export class Store {
   /** Takes the WAL checkpoints of a database file off the event loop; started by the first grouped write. */
   private checkpointer: Checkpointer | undefined;
   /** Time between the checkpointer's passive checkpoints; 0: none (SQLite's auto-checkpoint alone). */
-  private readonly checkpointIntervalMs: number;
+  private checkpointIntervalMs: number;
+  /** The database file's absolute path ('' in memory). */
+  private readonly dbFile: string;
 
   constructor(readonly db: Db, options: StoreOptions = {}) {
     this.checkpointIntervalMs = db.memory ? 0 : (options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
+    // Resolved now: the checkpointer opens the file later, perhaps after the process changed directory.
+    this.dbFile = db.memory ? '' : path.resolve(db.name);
     // The commit group's own statements change no rows: prepared before the write clock starts
     // tracking (writeClockOf), they never move it (a failed group moves it itself, failGroup).
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
@@ -262,7 +267,7 @@ export class Store {
   private openGroup(): CommitGroup {
     // The API's writes come through here: a store that only reads, or only loads fixtures, never
     // needs a thread for its WAL (SQLite's auto-checkpoint folds those few pages).
-    if (this.checkpointer === undefined && this.checkpointIntervalMs > 0) this.checkpointer = new Checkpointer(this.db.name, this.checkpointIntervalMs);
+    if (this.checkpointer === undefined && this.checkpointIntervalMs > 0) this.startCheckpointer();
     this.beginStmt.run();
     // Holding the write lock now, look again for other processes' commits (see `transaction`);
     // before the group is set, as its statement would commit an open group.
@@ -273,6 +278,15 @@ export class Store {
       if (this.group === group) this.flush();
     });
     return group;
+  }
+
+  private startCheckpointer(): void {
+    try {
+      this.checkpointer = new Checkpointer(this.dbFile, { intervalMs: this.checkpointIntervalMs });
+    } catch {
+      // No thread to be had (a resource limit): SQLite's auto-checkpoint alone, as with 0.
+      this.checkpointIntervalMs = 0;
+    }
   }
 
   /** The group's transaction is gone (rolled back): every write of it fails. */
