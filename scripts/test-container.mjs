@@ -251,6 +251,14 @@ async function main() {
     } catch {}
     record('plain GET', plain.status === 200 && !!plainReport, `HTTP ${plain.status}${plainReport ? `, ReportStatus ${plainReport.ReportStatus}` : `: ${plainBody.slice(0, 200)}`}`);
 
+    // 3b. a write through the API: on a database file the first one starts the WAL checkpointer
+    // (a worker thread with its own connection); step 7 checks it reached the file and the stop
+    // still left one self-contained file
+    const writeUrl = `${base}/?Action=UpdateAggregator&AggregatorId=${AGGREGATOR_ID}&Description=written-by-the-container-test&Version=2020-09-07&Format=JSON`;
+    const write = await fetchWithTimeout(writeUrl, 5000);
+    const writeBody = await write.text();
+    record('API write', write.status === 200 && writeBody.includes(AGGREGATOR_ID), `UpdateAggregator HTTP ${write.status}: ${writeBody.slice(0, 120)}`);
+
     // 4. signed SDK call + report download
     const { statusCode, report, requestId } = await sdkReport(port);
     record('SDK call', statusCode === 200 && report.ReportStatus === 'COMPLETE', `HTTP ${statusCode}, ReportStatus ${report.ReportStatus}, RequestId ${requestId}`);
@@ -284,7 +292,8 @@ async function main() {
       "const fs=require('fs');const D=require('better-sqlite3');const db=new D('/data/config.db',{readonly:true});" +
         "const n=db.prepare(\"select count(*) n from sqlite_master where type='table'\").get().n;" +
         "let wal=0;try{wal=fs.statSync('/data/config.db-wal').size}catch{}" +
-        "console.log(JSON.stringify({tables:n,wal,size:fs.statSync('/data/config.db').size}))",
+        `const d=(db.prepare('select description from aggregators where aggregator_id=?').get('${AGGREGATOR_ID}')||{}).description;` +
+        "console.log(JSON.stringify({tables:n,wal,size:fs.statSync('/data/config.db').size,written:d==='written-by-the-container-test'}))",
     ]);
     let info;
     try {
@@ -292,8 +301,8 @@ async function main() {
     } catch {}
     record(
       '/data volume',
-      !!info && info.tables > 0 && info.wal === 0,
-      info ? `config.db ${info.size} bytes, ${info.tables} tables, WAL ${info.wal} bytes after stop` : probe.stderr.split('\n').slice(-3).join(' | ') || 'probe failed',
+      !!info && info.tables > 0 && info.wal === 0 && info.written,
+      info ? `config.db ${info.size} bytes, ${info.tables} tables, WAL ${info.wal} bytes after stop, the API write ${info.written ? 'is in it' : 'is MISSING'}` : probe.stderr.split('\n').slice(-3).join(' | ') || 'probe failed',
     );
 
     // 8. image size minus base image size

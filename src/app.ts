@@ -113,7 +113,10 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   // Fixture documents are read (and JSON-checked) before anything opens; reset reuses them.
   const fixtureDocs = readConfiguredFixtures(config);
   const clock = options.clock ?? new EmulatorClock();
-  const store = Store.open(config.db);
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
+  const https = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+  const log = createLogger(options.logger);
+  const store = Store.open(config.db, { onCheckpointerError: (message) => log?.warn(message) });
   const services: Services = {
     config,
     store,
@@ -123,9 +126,6 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   };
   const state: EmulatorState = { ready: false, loaded: null };
 
-  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together');
-  const https = config.tlsCert ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
-  const log = createLogger(options.logger);
   const app = Fastify({
     https,
     // The routes log through the emulator's own logger (createLogger): fastify gets none.

@@ -4,6 +4,9 @@
  * error, a write that waits for its commit, an unexpected failure; and nothing at all without a
  * logger.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { createLogger } from '../src/app.js';
 import { call, DEMO, testApp } from './helpers.js';
@@ -97,4 +100,25 @@ t.test('fastify itself gets no logger (no per-request listeners or child loggers
   t.same(c.lines, [], 'nothing fastify logs reaches the stream');
   em.log!.info('through ours');
   t.match(c.lines, [{ msg: 'through ours' }]);
+});
+
+t.test("the WAL checkpointer's trouble is a warning line of the emulator's log", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'applog-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const db = path.join(dir, 'config.db');
+  const c = capture();
+  let warned: () => void = () => {};
+  const seen = new Promise<void>((resolve) => (warned = resolve));
+  const stream = { write: (s: string) => (c.stream.write(s), s.includes('WAL checkpointer') && warned()) };
+  const em = await testApp(t, { logger: { level: 'info', stream }, config: { db } });
+  // The file goes away before the first API write starts the checkpointer: it cannot open it.
+  rmSync(db);
+  const created = await call(em, 'CreateAggregateCompliancePack', {
+    AggregatorId: DEMO.aggregatorId, CompliancePackName: 'checkpointed-pack', RiskLevel: 1,
+    ConfigRules: JSON.stringify([{ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' }]),
+  }, { method: 'POST' });
+  t.equal(created.status, 200, 'the write does not depend on the checkpointer');
+  await seen;
+  const line = c.lines.find((l) => l.msg.includes('WAL checkpointer'));
+  t.match(line, { level: 40, msg: /^WAL checkpointer for .*config\.db: cannot open the file .*auto-checkpoint/ });
 });

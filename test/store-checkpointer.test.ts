@@ -161,10 +161,28 @@ t.test('no thread for a database in memory, for a store that never writes throug
   t.equal(off.walCheckpointer, undefined, 'checkpointIntervalMs: 0');
 });
 
-t.test('a checkpointer that cannot open its file fails its calls and stops at once', async (t) => {
-  const cp = new Checkpointer(path.join(dir(t), 'missing', 'config.db'));
+t.test('a checkpointer that cannot open its file says so, fails its calls and stops at once', async (t) => {
+  const file = path.join(dir(t), 'missing', 'config.db');
+  let told: (m: string) => void = () => {};
+  const message = new Promise<string>((resolve) => (told = resolve));
+  const cp = new Checkpointer(file, { onError: (m) => told(m) });
   await t.rejects(cp.checkpoint(), /no connection/);
+  t.match(await message, /WAL checkpointer for .*missing.*config\.db: cannot open the file .*auto-checkpoint/);
   t.notOk(cp.running);
   cp.stop();
   t.notOk(cp.running);
+});
+
+t.test("a store passes the checkpointer's trouble on (the emulator logs it as a warning)", async (t) => {
+  const d = dir(t);
+  const file = path.join(d, 'config.db');
+  let told: (m: string) => void = () => {};
+  const message = new Promise<string>((resolve) => (told = resolve));
+  const store = Store.open(file, { onCheckpointerError: (m) => told(m) });
+  t.teardown(() => store.close());
+  store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
+  // The file goes away before the first API write starts the worker: it cannot open it.
+  rmSync(file);
+  await store.grouped(() => store.packs.insert(pack('cp-x')));
+  t.match(await message, /cannot open the file/);
 });

@@ -86,8 +86,9 @@ try {
   db.pragma('synchronous = NORMAL');
   stmt = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   setState(${OPEN});
-} catch {
+} catch (err) {
   close();
+  parentPort.postMessage({ failed: String((err && err.message) || err) });
 }
 if (db !== undefined) {
   timer = setInterval(() => {
@@ -118,6 +119,8 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** Called with the result of every timer checkpoint (tests). */
   onTick?: (result: CheckpointResult) => void;
+  /** Told when the worker cannot open the file, fails or stops on its own (the store then relies on SQLite's auto-checkpoint). */
+  onError?: (message: string) => void;
 }
 
 export class Checkpointer {
@@ -136,8 +139,11 @@ export class Checkpointer {
     });
     // A checkpointer never keeps the process alive (but while an answer is awaited, see `checkpoint`).
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; result?: CheckpointResult; error?: string; tick?: CheckpointResult }) => {
+    const onError = options.onError;
+    const tell = (what: string) => onError?.(`WAL checkpointer for ${file}: ${what}; SQLite's auto-checkpoint on the store's connection takes over`);
+    this.worker.on('message', (m: { id: number; result?: CheckpointResult; error?: string; tick?: CheckpointResult; failed?: string }) => {
       if (m.tick !== undefined) return onTick?.(m.tick);
+      if (m.failed !== undefined) return tell(`cannot open the file (${m.failed})`);
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -150,8 +156,14 @@ export class Checkpointer {
       this.pending.clear();
     };
     // Failures leave the store on SQLite's own auto-checkpoint; nothing else depends on the worker.
-    this.worker.on('error', (err) => fail(`the checkpointer failed: ${err.message}`));
-    this.worker.on('exit', () => fail('the checkpointer has stopped'));
+    this.worker.on('error', (err) => {
+      fail(`the checkpointer failed: ${err.message}`);
+      tell(`the thread failed (${err.message})`);
+    });
+    this.worker.on('exit', (code) => {
+      fail('the checkpointer has stopped');
+      if (!this.stopped) tell(`the thread stopped (exit code ${code})`);
+    });
   }
 
   /** True while the worker holds its connection (or is still opening it). */

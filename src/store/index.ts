@@ -37,6 +37,8 @@ export interface StoreOptions {
    * committing connection. Default CHECKPOINT_INTERVAL_MS.
    */
   checkpointIntervalMs?: number;
+  /** Told when the checkpointer cannot run (the emulator logs it as a warning). */
+  onCheckpointerError?: (message: string) => void;
 }
 
 /** The writes of one commit group waiting for its commit (see Store.grouped). */
@@ -83,9 +85,11 @@ export class Store {
   private checkpointIntervalMs: number;
   /** The database file's absolute path ('' in memory). */
   private readonly dbFile: string;
+  private readonly onCheckpointerError: ((message: string) => void) | undefined;
 
   constructor(readonly db: Db, options: StoreOptions = {}) {
     this.checkpointIntervalMs = db.memory ? 0 : (options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
+    this.onCheckpointerError = options.onCheckpointerError;
     // Resolved now: the checkpointer opens the file later, perhaps after the process changed directory.
     this.dbFile = db.memory ? '' : path.resolve(db.name);
     // The commit group's own statements change no rows: prepared before the write clock starts
@@ -282,10 +286,11 @@ export class Store {
 
   private startCheckpointer(): void {
     try {
-      this.checkpointer = new Checkpointer(this.dbFile, { intervalMs: this.checkpointIntervalMs });
-    } catch {
+      this.checkpointer = new Checkpointer(this.dbFile, { intervalMs: this.checkpointIntervalMs, onError: this.onCheckpointerError });
+    } catch (err) {
       // No thread to be had (a resource limit): SQLite's auto-checkpoint alone, as with 0.
       this.checkpointIntervalMs = 0;
+      this.onCheckpointerError?.(`WAL checkpointer for ${this.dbFile}: no thread (${(err as Error).message}); SQLite's auto-checkpoint on the store's connection takes over`);
     }
   }
 
