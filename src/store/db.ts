@@ -44,7 +44,12 @@ export function openDatabase(file: string): Db {
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   }
   db.pragma('foreign_keys = ON');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close(); // a refused or failed migration leaves the file to whoever opens it next
+    throw err;
+  }
   return db;
 }
 

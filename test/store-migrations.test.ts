@@ -1,0 +1,61 @@
+/**
+ * Schema migrations (src/store/migrations.ts): a database file written by an older emulator is
+ * brought up to date when it opens, its data kept; a newer one is refused and left as it is.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../src/store/migrations.js';
+import { Store, type CompliancePack } from '../src/store/index.js';
+
+const ACCOUNT = 1009318965421234;
+const pack = (id: string, aggregatorId: string): CompliancePack => ({
+  compliancePackId: id, accountId: ACCOUNT, aggregatorId, name: id, description: '', templateId: '', riskLevel: 1, scope: {},
+  templateContent: '', createdAt: 1, readyAt: 1,
+});
+
+function dbFile(t: Test): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'migrate-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return path.join(d, 'config.db');
+}
+
+t.test('a version-3 file (before the pack counts) is upgraded when it opens: counts built from its packs', async (t) => {
+  const file = dbFile(t);
+  const old = Store.open(file);
+  old.transaction(() => {
+    old.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true });
+    for (let i = 0; i < 30; i++) old.packs.insert(pack(`cp-a${i}`, 'ca-1'));
+    for (let i = 0; i < 7; i++) old.packs.insert(pack(`cp-b${i}`, ''));
+  });
+  old.close();
+  // What a version-3 emulator left: no count table, no triggers, user_version 3.
+  const raw = new Database(file);
+  raw.exec(`DROP TRIGGER compliance_pack_counts_insert; DROP TRIGGER compliance_pack_counts_delete;
+    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts;`);
+  raw.pragma('user_version = 3');
+  raw.close();
+
+  const store = Store.open(file);
+  t.teardown(() => store.close());
+  t.equal(store.db.pragma('user_version', { simple: true }), MIGRATIONS.length, 'brought up to the latest version');
+  t.equal(store.packs.count(ACCOUNT, 'ca-1'), 30, "the aggregator's packs counted");
+  t.equal(store.packs.count(ACCOUNT, ''), 7, 'the single-account packs counted');
+  t.equal(store.packs.get('cp-a17')?.aggregatorId, 'ca-1', 'the data is kept');
+  store.transaction(() => store.packs.insert(pack('cp-a30', 'ca-1')));
+  t.equal(store.packs.count(ACCOUNT, 'ca-1'), 31, 'the triggers keep the count from then on');
+});
+
+t.test('a file from a newer emulator is refused, and left as it is', async (t) => {
+  const file = dbFile(t);
+  Store.open(file).close();
+  const raw = new Database(file);
+  raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  raw.close();
+  t.throws(() => Store.open(file), /newer than this emulator/);
+  const again = new Database(file);
+  t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length + 1);
+  again.close();
+});
