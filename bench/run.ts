@@ -311,6 +311,7 @@ function queryPlans(db: string): Record<string, string[]> {
     'accounts.accessKey': ['SELECT * FROM access_keys WHERE access_key_id = ?', ['LTAI5tEmulatorDefaultKey']],
     'accounts.get': ['SELECT * FROM accounts WHERE account_id = ?', [acc]],
     'packs.byName (create)': ['SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?', [acc, TARGET_AGGREGATOR, 'x']],
+    'rules.byName (create rule)': ['SELECT * FROM config_rules WHERE account_id = ? AND aggregator_id = ? AND name = ?', [acc, TARGET_AGGREGATOR, 'x']],
   };
   const out: Record<string, string[]> = {};
   for (const [name, [sql, params]] of Object.entries(q)) out[name] = explain(db, sql, params);

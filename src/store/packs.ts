@@ -94,7 +94,7 @@ export class PacksRepo {
     this.packOwnerStmt = db.prepare<[string], [number, string]>('SELECT account_id, aggregator_id FROM compliance_packs WHERE compliance_pack_id = ?').raw();
     this.owners = new Memo(writeClockOf(db), ['compliance_packs'], (id: string) => this.packOwnerStmt.get(id));
     this.byNameStmt = db.prepare<[number, string, string], Row>(`SELECT ${PACK_COLUMNS} FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?`).raw();
-    // Kept by triggers (migration 2): one row read instead of counting the owner's packs.
+    // Kept by triggers (migration 4): one row read instead of counting the owner's packs.
     this.countStmt = db
       .prepare<[number, string], number>('SELECT COALESCE((SELECT n FROM compliance_pack_counts WHERE account_id = ? AND aggregator_id = ?), 0)')
       .pluck();
