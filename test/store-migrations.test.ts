@@ -1,8 +1,7 @@
 /**
  * Schema migrations (src/store/migrations.ts): a database file written by an older emulator is
  * brought up to date when it opens, its data kept; a newer one is refused and left as it is.
- * Migration 4 counts the packs per owner; migration 5 indexes the names per owner, so the name
- * checks of creates, renames and copies seek instead of reading every pack or rule of the owner.
+ * Migration 4 counts the packs per owner (List's TotalCount, Create's limit check).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,8 +35,7 @@ t.test('a version-3 file (before the pack counts) is upgraded when it opens: cou
   // What a version-3 emulator left: no count table, no triggers, user_version 3.
   const raw = new Database(file);
   raw.exec(`DROP TRIGGER compliance_pack_counts_insert; DROP TRIGGER compliance_pack_counts_delete;
-    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts;
-    DROP INDEX compliance_packs_by_name; DROP INDEX config_rules_by_name;`);
+    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts;`);
   raw.pragma('user_version = 3');
   raw.close();
 
@@ -49,34 +47,6 @@ t.test('a version-3 file (before the pack counts) is upgraded when it opens: cou
   t.equal(store.packs.get('cp-a17')?.aggregatorId, 'ca-1', 'the data is kept');
   store.transaction(() => store.packs.insert(pack('cp-a30', 'ca-1')));
   t.equal(store.packs.count(ACCOUNT, 'ca-1'), 31, 'the triggers keep the count from then on');
-});
-
-const plan = (db: Database.Database, sql: string, ...args: unknown[]) =>
-  (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join(' / ');
-
-t.test('a version-4 file (before the name indexes) is upgraded: name checks seek', async (t) => {
-  const file = dbFile(t);
-  const old = Store.open(file);
-  old.transaction(() => {
-    old.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true });
-    for (let i = 0; i < 30; i++) old.packs.insert(pack(`cp-${i}`, 'ca-1'));
-  });
-  old.close();
-  // What a version-4 emulator left: no name indexes, user_version 4.
-  const raw = new Database(file);
-  raw.exec('DROP INDEX compliance_packs_by_name; DROP INDEX config_rules_by_name;');
-  raw.pragma('user_version = 4');
-  const byName = 'SELECT * FROM compliance_packs WHERE account_id = ? AND aggregator_id = ? AND name = ?';
-  t.match(plan(raw, byName, ACCOUNT, 'ca-1', 'x'), /compliance_packs_by_owner \(account_id=\? AND aggregator_id=\?\)/, "before: the owner index, then every pack of the owner");
-  raw.close();
-
-  const store = Store.open(file);
-  t.teardown(() => store.close());
-  t.equal(store.db.pragma('user_version', { simple: true }), MIGRATIONS.length, 'brought up to the latest version');
-  t.equal(store.packs.byName(ACCOUNT, 'ca-1', 'cp-17')?.compliancePackId, 'cp-17', 'the data is kept and found by name');
-  t.equal(store.packs.byName(ACCOUNT, 'ca-1', 'cp-x'), undefined);
-  t.match(plan(store.db, byName, ACCOUNT, 'ca-1', 'x'), /USING INDEX compliance_packs_by_name \(account_id=\? AND aggregator_id=\? AND name=\?\)/);
-  t.match(plan(store.db, 'SELECT * FROM config_rules WHERE account_id = ? AND aggregator_id = ? AND name = ?', ACCOUNT, 'ca-1', 'x'), /USING INDEX config_rules_by_name \(account_id=\? AND aggregator_id=\? AND name=\?\)/);
 });
 
 t.test('a file from a newer emulator is refused, and left as it is', async (t) => {

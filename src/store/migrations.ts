@@ -169,11 +169,4 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (account_id, aggregator_id) DO UPDATE SET n = n + 1;
   END;
   `,
-  /* 5: names per owner, indexed (issue 8, session 6): the name checks of creates, renames and
-        copies read every pack or rule of the owner through the owner index (~11 µs at 75 packs,
-        ~80 µs at the 500-pack limit; ~2 µs with this index). Not UNIQUE: the actions own that rule
-        and its error. */ `
-  CREATE INDEX compliance_packs_by_name ON compliance_packs(account_id, aggregator_id, name);
-  CREATE INDEX config_rules_by_name ON config_rules(account_id, aggregator_id, name);
-  `,
 ];
