@@ -114,6 +114,11 @@ parentPort.on('message', (m) => {
 
 const sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
 
+/** The one wording of a checkpointer's trouble (the emulator logs it as a warning). */
+export function checkpointerTrouble(file: string, what: string): string {
+  return `WAL checkpointer for ${file}: ${what}; SQLite's auto-checkpoint on the store's connection takes over`;
+}
+
 export interface CheckpointerOptions {
   /** Time between two passive checkpoints (default CHECKPOINT_INTERVAL_MS). */
   intervalMs?: number;
@@ -140,7 +145,7 @@ export class Checkpointer {
     // A checkpointer never keeps the process alive (but while an answer is awaited, see `checkpoint`).
     this.worker.unref();
     const onError = options.onError;
-    const tell = (what: string) => onError?.(`WAL checkpointer for ${file}: ${what}; SQLite's auto-checkpoint on the store's connection takes over`);
+    const tell = (what: string) => onError?.(checkpointerTrouble(file, what));
     this.worker.on('message', (m: { id: number; result?: CheckpointResult; error?: string; tick?: CheckpointResult; failed?: string }) => {
       if (m.tick !== undefined) return onTick?.(m.tick);
       if (m.failed !== undefined) return tell(`cannot open the file (${m.failed})`);

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { ChangeSet } from './changes.js';
 import type Database from 'better-sqlite3';
-import { CHECKPOINT_INTERVAL_MS, Checkpointer } from './checkpointer.js';
+import { CHECKPOINT_INTERVAL_MS, Checkpointer, checkpointerTrouble } from './checkpointer.js';
 import { beforeEachStatement, closeDatabase, openDatabase, writeClockOf, type Db } from './db.js';
 import type { WriteClock } from './memo.js';
 import { AccountsRepo } from './accounts.js';
@@ -290,7 +290,7 @@ export class Store {
     } catch (err) {
       // No thread to be had (a resource limit): SQLite's auto-checkpoint alone, as with 0.
       this.checkpointIntervalMs = 0;
-      this.onCheckpointerError?.(`WAL checkpointer for ${this.dbFile}: no thread (${(err as Error).message}); SQLite's auto-checkpoint on the store's connection takes over`);
+      this.onCheckpointerError?.(checkpointerTrouble(this.dbFile, `no thread (${(err as Error).message})`));
     }
   }
 
