@@ -4,12 +4,10 @@
  * error, a write that waits for its commit, an unexpected failure; and nothing at all without a
  * logger.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import t from 'tap';
 import { createLogger } from '../src/app.js';
-import { call, DEMO, testApp } from './helpers.js';
+import { call, DEMO, tempDbFile, testApp } from './helpers.js';
 import { ctl } from './control-helpers.js';
 
 interface Line {
@@ -103,9 +101,7 @@ t.test('fastify itself gets no logger (no per-request listeners or child loggers
 });
 
 t.test("the WAL checkpointer's trouble is a warning line of the emulator's log", async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'applog-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const db = path.join(dir, 'config.db');
+  const db = tempDbFile(t);
   const c = capture();
   let warned: () => void = () => {};
   const seen = new Promise<void>((resolve) => (warned = resolve));

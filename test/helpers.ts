@@ -2,10 +2,23 @@
  * Test helpers: an app on ':memory:' with a frozen clock and seeded ids, and small request builders.
  * Everything is injected, so answers are byte-stable across runs.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Test } from 'tap';
 import { buildApp, type AppOptions, type Emulator } from '../src/app.js';
 import { EmulatorClock, SeededIds } from '../src/clock.js';
 import { reportBuildsSettled } from '../src/reports/service.js';
+
+/**
+ * A database file's path in a fresh temporary directory, removed when the test ends (after the
+ * test's own teardowns registered later, such as closing a store: tap runs them last first).
+ */
+export function tempDbFile(t: Test, name = 'config.db'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'config-emulator-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return path.join(dir, name);
+}
 
 /** 2026-12-01T00:00:00Z: the fixed "now" of every test. */
 export const NOW = Date.UTC(2026, 11, 1, 0, 0, 0);

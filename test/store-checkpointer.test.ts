@@ -4,12 +4,12 @@
  * store's own connection. The data stays whole, the store's memos stay valid (data_version does
  * not move), and closing the store still leaves one self-contained file.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { Checkpointer, Store, type CheckpointResult, type CompliancePack } from '../src/store/index.js';
+import { tempDbFile } from './helpers.js';
 
 const ACCOUNT = 1009318965421234;
 const pack = (id: string): CompliancePack => ({
@@ -17,14 +17,8 @@ const pack = (id: string): CompliancePack => ({
   templateContent: '', createdAt: 1, readyAt: 1,
 });
 
-function dir(t: Test): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'ckpt-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
 function openFile(t: Test, options?: Parameters<typeof Store.open>[1]): { store: Store; file: string } {
-  const file = path.join(dir(t), 'config.db');
+  const file = tempDbFile(t);
   const store = Store.open(file, options);
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
   t.teardown(() => store.close());
@@ -32,8 +26,8 @@ function openFile(t: Test, options?: Parameters<typeof Store.open>[1]): { store:
 }
 
 /** Packs found in the database file alone (a copy without its -wal): what checkpoints have folded in. */
-function packsInMainFile(file: string, d: string): number {
-  const copy = path.join(d, `copy-${Math.random().toString(36).slice(2)}.db`);
+function packsInMainFile(file: string): number {
+  const copy = path.join(path.dirname(file), `copy-${Math.random().toString(36).slice(2)}.db`);
   copyFileSync(file, copy);
   const db = new Database(copy, { readonly: true });
   try {
@@ -59,17 +53,16 @@ t.test('the first grouped write starts the checkpointer; a checkpoint folds the 
   t.equal(r.busy, 0);
   t.ok(r.log > 0, 'the WAL held frames');
   t.equal(r.checkpointed, r.log, 'every frame is in the database file now');
-  t.equal(packsInMainFile(file, path.dirname(file)), 50, 'the file alone holds the packs');
+  t.equal(packsInMainFile(file), 50, 'the file alone holds the packs');
   t.equal(dataVersion(store), before, "a checkpoint is not another connection's write: data_version stays");
   // Writes go on after a complete checkpoint (the WAL starts over) and are checkpointed again.
   await store.grouped(() => store.packs.insert(pack('cp-after')));
   await cp!.checkpoint();
-  t.equal(packsInMainFile(file, path.dirname(file)), 51);
+  t.equal(packsInMainFile(file), 51);
 });
 
 t.test('closing waits for the worker to close its connection: one self-contained file (no -wal)', async (t) => {
-  const d = dir(t);
-  const file = path.join(d, 'config.db');
+  const file = tempDbFile(t);
   const store = Store.open(file);
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
   for (let i = 0; i < 20; i++) await store.grouped(() => store.packs.insert(pack(`cp-${i}`)));
@@ -88,8 +81,7 @@ t.test('closing waits for the worker to close its connection: one self-contained
 });
 
 t.test('closing right after the first write, while the worker is still starting', async (t) => {
-  const d = dir(t);
-  const file = path.join(d, 'config.db');
+  const file = tempDbFile(t);
   const store = Store.open(file);
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
   const write = store.grouped(() => store.packs.insert(pack('cp-early')));
@@ -104,7 +96,7 @@ t.test('closing right after the first write, while the worker is still starting'
 });
 
 t.test('a checkpointer opened on a relative path keeps to its file after a change of directory', async (t) => {
-  const d = dir(t);
+  const d = path.dirname(tempDbFile(t));
   const cwd = process.cwd();
   process.chdir(d);
   t.teardown(() => process.chdir(cwd));
@@ -115,7 +107,7 @@ t.test('a checkpointer opened on a relative path keeps to its file after a chang
   await store.grouped(() => store.packs.insert(pack('cp-rel')));
   const r = await store.walCheckpointer!.checkpoint();
   t.ok(r.log > 0 && r.checkpointed === r.log, 'the WAL of the store\'s own file was folded');
-  t.equal(packsInMainFile(path.join(d, 'config.db'), d), 1);
+  t.equal(packsInMainFile(path.join(d, 'config.db')), 1);
 });
 
 t.test('writes and checkpoints side by side lose nothing', async (t) => {
@@ -127,7 +119,7 @@ t.test('writes and checkpoints side by side lose nothing', async (t) => {
     await Promise.all([...writes, ck]);
   }
   await cp().checkpoint();
-  t.equal(packsInMainFile(file, path.dirname(file)), 500);
+  t.equal(packsInMainFile(file), 500);
   t.equal(store.read(() => store.packs.get('cp-19-24')?.name), 'cp-19-24');
 });
 
@@ -141,7 +133,7 @@ t.test('the timer folds the WAL by itself', async (t) => {
   });
   const r = await folded;
   t.ok(r.log > 0, 'a tick of the timer copied every frame of the WAL into the file');
-  t.equal(packsInMainFile(file, path.dirname(file)), 1);
+  t.equal(packsInMainFile(file), 1);
 });
 
 t.test('no thread for a database in memory, for a store that never writes through the API, or when turned off', async (t) => {
@@ -162,7 +154,7 @@ t.test('no thread for a database in memory, for a store that never writes throug
 });
 
 t.test('a checkpointer that cannot open its file says so, fails its calls and stops at once', async (t) => {
-  const file = path.join(dir(t), 'missing', 'config.db');
+  const file = path.join(path.dirname(tempDbFile(t)), 'missing', 'config.db');
   let told: (m: string) => void = () => {};
   const message = new Promise<string>((resolve) => (told = resolve));
   const cp = new Checkpointer(file, { onError: (m) => told(m) });
@@ -174,8 +166,7 @@ t.test('a checkpointer that cannot open its file says so, fails its calls and st
 });
 
 t.test("a store passes the checkpointer's trouble on (the emulator logs it as a warning)", async (t) => {
-  const d = dir(t);
-  const file = path.join(d, 'config.db');
+  const file = tempDbFile(t);
   let told: (m: string) => void = () => {};
   const message = new Promise<string>((resolve) => (told = resolve));
   const store = Store.open(file, { onCheckpointerError: (m) => told(m) });

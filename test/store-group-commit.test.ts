@@ -4,13 +4,10 @@
  * failed write changes nothing and does not take the others down; a failed commit fails them all;
  * nothing else ever reads another request's uncommitted writes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { Store, type CompliancePack } from '../src/store/index.js';
-import { DEMO, testApp } from './helpers.js';
+import { DEMO, tempDbFile, testApp } from './helpers.js';
 import { ensureReportFile } from '../src/reports/service.js';
 
 const ACCOUNT = 1009318965421234;
@@ -21,8 +18,7 @@ const pack = (id: string): CompliancePack => ({
 
 /** A store on a database file, and a second connection to it (another process's view). */
 function onFile(t: Test): { store: Store; committed: (id: string) => boolean } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'group-'));
-  const file = path.join(dir, 'config.db');
+  const file = tempDbFile(t);
   const store = Store.open(file);
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
   const other = new Database(file, { readonly: true });
@@ -30,7 +26,6 @@ function onFile(t: Test): { store: Store; committed: (id: string) => boolean } {
   t.teardown(() => {
     other.close();
     store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   return { store, committed: (id) => stmt.get(id) !== undefined };
 }
@@ -163,9 +158,7 @@ t.test('nested use stays inside the group; a grouped write inside a transaction 
 });
 
 t.test('close commits an open group', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'group-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'config.db');
+  const file = tempDbFile(t);
   const store = Store.open(file);
   store.transaction(() => store.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true }));
   const a = store.grouped(() => store.packs.insert(pack('cp-a')));
@@ -177,9 +170,7 @@ t.test('close commits an open group', async (t) => {
 });
 
 t.test('concurrent API creates share commits, each answered once committed', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'group-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const { app, services } = await testApp(t, { config: { db: path.join(dir, 'config.db'), auth: 'off', createDelayMs: 0 } });
+  const { app, services } = await testApp(t, { config: { db: tempDbFile(t), auth: 'off', createDelayMs: 0 } });
   const aggregatorId = DEMO.aggregatorId;
   let commits = 0;
   const flush = services.store.flush.bind(services.store);

@@ -2,11 +2,9 @@
  * Memoized hot lookups (src/store/memo.ts) never serve a row that changed: every write, every
  * rollback and every commit of another connection on the same file makes them look again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import { Store, type CompliancePack } from '../src/store/index.js';
+import { tempDbFile } from './helpers.js';
 
 const ACCOUNT = 1009318965421234;
 const pack = (id: string, aggregatorId = ''): CompliancePack => ({
@@ -16,14 +14,12 @@ const pack = (id: string, aggregatorId = ''): CompliancePack => ({
 
 /** Two stores on one database file, as two emulator processes would open it. */
 function twoProcesses(t: Test): [Store, Store] {
-  const dir = mkdtempSync(path.join(tmpdir(), 'memo-'));
-  const file = path.join(dir, 'config.db');
+  const file = tempDbFile(t);
   const a = Store.open(file);
   const b = Store.open(file);
   t.teardown(() => {
     a.close();
     b.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   return [a, b];
 }

@@ -3,13 +3,11 @@
  * brought up to date when it opens, its data kept; a newer one is refused and left as it is.
  * Migration 4 counts the packs per owner (List's TotalCount, Create's limit check).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { Store, type CompliancePack } from '../src/store/index.js';
+import { tempDbFile } from './helpers.js';
 
 const ACCOUNT = 1009318965421234;
 const pack = (id: string, aggregatorId: string): CompliancePack => ({
@@ -17,14 +15,8 @@ const pack = (id: string, aggregatorId: string): CompliancePack => ({
   templateContent: '', createdAt: 1, readyAt: 1,
 });
 
-function dbFile(t: Test): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'migrate-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return path.join(d, 'config.db');
-}
-
 t.test('a version-3 file (before the pack counts) is upgraded when it opens: counts built from its packs', async (t) => {
-  const file = dbFile(t);
+  const file = tempDbFile(t);
   const old = Store.open(file);
   old.transaction(() => {
     old.accounts.upsert({ accountId: ACCOUNT, accountName: 'a', configEnabled: true });
@@ -50,7 +42,7 @@ t.test('a version-3 file (before the pack counts) is upgraded when it opens: cou
 });
 
 t.test('a file from a newer emulator is refused, and left as it is', async (t) => {
-  const file = dbFile(t);
+  const file = tempDbFile(t);
   Store.open(file).close();
   const raw = new Database(file);
   raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);

@@ -3,23 +3,19 @@
  * (so a read answered from the memos runs none), and from there it is one snapshot, ended when the
  * read returns or throws, with writes of a nested `transaction` committed and seen.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { Store } from '../src/store/index.js';
+import { tempDbFile } from './helpers.js';
 
 function fileStore(t: Test): { store: Store; other: Database.Database } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'store-read-'));
-  const file = path.join(dir, 'config.db');
+  const file = tempDbFile(t);
   const store = Store.open(file);
   const other = new Database(file);
   other.pragma('busy_timeout = 5000');
   t.teardown(() => {
     other.close();
     store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   return { store, other };
 }
