@@ -2,7 +2,7 @@
  * Test helpers: an app on ':memory:' with a frozen clock and seeded ids, and small request builders.
  * Everything is injected, so answers are byte-stable across runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
@@ -18,6 +18,28 @@ export function tempDbFile(t: Test, name = 'config.db'): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'config-emulator-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return path.join(dir, name);
+}
+
+/**
+ * How many of this process's file descriptors are open on `file` (Linux, /proc/self/fd): a store
+ * or connection left open on it shows here. Undefined where /proc is not there.
+ */
+export function openDescriptorsOf(file: string): number | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return undefined;
+  }
+  let n = 0;
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
+    } catch {
+      // closed while listing (the directory's own descriptor)
+    }
+  }
+  return n;
 }
 
 /** 2026-12-01T00:00:00Z: the fixed "now" of every test. */

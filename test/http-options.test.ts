@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { startEmulator } from '../src/index.js';
-import { testApp } from './helpers.js';
+import { openDescriptorsOf, tempDbFile, testApp } from './helpers.js';
 
 t.test('CORS is on by default for any origin', async (t) => {
   const em = await testApp(t);
@@ -98,4 +98,12 @@ t.test('HTTPS with --tls-cert/--tls-key; report links use https', async (t) => {
 
 t.test('--tls-cert without --tls-key is refused', async (t) => {
   await t.rejects(startEmulator({ tlsCert: '/nonexistent.pem' }), /--tls-cert and --tls-key go together/);
+});
+
+t.test('a refused TLS pair is refused before the database opens (nothing left open on it)', async (t) => {
+  const db = tempDbFile(t);
+  await t.rejects(startEmulator({ db, tlsCert: '/nonexistent.pem' }), /--tls-cert and --tls-key go together/);
+  const open = openDescriptorsOf(db);
+  if (open === undefined) t.comment('no /proc here: open descriptors are not checked');
+  else t.equal(open, 0);
 });

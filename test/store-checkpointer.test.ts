@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Checkpointer, Store, type CheckpointResult, type CompliancePack } from '../src/store/index.js';
 import { tempDbFile } from './helpers.js';
@@ -176,4 +177,18 @@ t.test("a store passes the checkpointer's trouble on (the emulator logs it as a 
   rmSync(file);
   await store.grouped(() => store.packs.insert(pack('cp-x')));
   t.match(await message, /cannot open the file/);
+});
+
+t.test('a worker thread that dies says so; its calls then fail at once', async (t) => {
+  const { file } = openFile(t, { checkpointIntervalMs: 0 });
+  let told: (m: string) => void = () => {};
+  const message = new Promise<string>((resolve) => (told = resolve));
+  const cp = new Checkpointer(file, { onError: (m) => told(m) });
+  t.teardown(() => cp.stop());
+  await cp.checkpoint();
+  // The thread goes away unasked, as a crash would take it (the handle is private: reached here only).
+  await (cp as unknown as { worker: Worker }).worker.terminate();
+  t.match(await message, /WAL checkpointer for .*config\.db: the thread stopped \(exit code \d+\).*auto-checkpoint/);
+  t.notOk(cp.running);
+  await t.rejects(cp.checkpoint(), /no connection/);
 });

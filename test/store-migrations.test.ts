@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { Store, type CompliancePack } from '../src/store/index.js';
-import { tempDbFile } from './helpers.js';
+import { openDescriptorsOf, tempDbFile } from './helpers.js';
 
 const ACCOUNT = 1009318965421234;
 const pack = (id: string, aggregatorId: string): CompliancePack => ({
@@ -48,6 +48,9 @@ t.test('a file from a newer emulator is refused, and left as it is', async (t) =
   raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
   raw.close();
   t.throws(() => Store.open(file), /newer than this emulator/);
+  const open = openDescriptorsOf(file);
+  if (open === undefined) t.comment('no /proc here: the closed connection is not checked');
+  else t.equal(open, 0, 'the refused database is closed again');
   const again = new Database(file);
   t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length + 1);
   again.close();
