@@ -227,8 +227,6 @@ async function scalingSection(tmp: string) {
     dbs.set(n, db);
   }
   const samples = new Map<number, { get: LoadResult[]; list: LoadResult[] }>(SCALE_SIZES.map((n) => [n, { get: [], list: [] }]));
-  /** One group per (round, server k): every size's Get and List p50, run back to back. */
-  const groups: { get: Map<number, number>; list: Map<number, number> }[] = [];
   const servers = new Map<number, Started[]>(SCALE_SIZES.map((n) => [n, []]));
   try {
     const c = 10;
@@ -251,16 +249,12 @@ async function scalingSection(tmp: string) {
     for (let round = 0; round < SCALE_ROUNDS; round++) {
       const order = round % 2 === 0 ? SCALE_SIZES : [...SCALE_SIZES].reverse();
       for (let k = 0; k < SCALE_SERVERS; k++) {
-        const group = { get: new Map<number, number>(), list: new Map<number, number>() };
-        groups.push(group);
         for (const n of order) {
           const sh = shapes(servers.get(n)![k]);
           const gr = await runLoad({ ...sh.get, durationSec: DURATION });
           const lr = await runLoad({ ...sh.list, durationSec: DURATION });
           samples.get(n)!.get.push(gr);
           samples.get(n)!.list.push(lr);
-          group.get.set(n, gr.p50Ms);
-          group.list.set(n, lr.p50Ms);
           log(`    round ${round + 1}, ${n} (server ${k + 1}): Get p50 ${gr.p50Ms} ms (${Math.round(gr.rps)}/s), List p50 ${lr.p50Ms} ms (${Math.round(lr.rps)}/s)`);
         }
       }
@@ -280,8 +274,12 @@ async function scalingSection(tmp: string) {
     };
   });
   const base = SCALE_SIZES[0];
-  /** Each size's p50 over the smallest size's, median over the groups (1 for the smallest). */
-  const relative = (k: 'get' | 'list') => SCALE_SIZES.map((n) => round(median(groups.map((g) => g[k].get(n)! / g[k].get(base)!)), 3));
+  // Run i of every size belongs to the same group (round, server k), run back to back: each size's
+  // p50 over the smallest size's, median over the groups (1 for the smallest).
+  const relative = (k: 'get' | 'list') => {
+    const baseRuns = samples.get(base)![k];
+    return SCALE_SIZES.map((n) => round(median(samples.get(n)![k].map((r, i) => r.p50Ms / baseRuns[i].p50Ms)), 3));
+  };
   const getRelative = relative('get');
   const listRelative = relative('list');
   const spread = (rel: number[]) => round(Math.max(...rel) / Math.min(...rel));
