@@ -21,10 +21,11 @@ export function tempDbFile(t: Test, name = 'config.db'): string {
 }
 
 /**
- * How many of this process's file descriptors are open on `file` (Linux, /proc/self/fd): a store
- * or connection left open on it shows here. Undefined where /proc is not there.
+ * How many of this process's file descriptors are open on a file `matches` (Linux, /proc/self/fd,
+ * by the descriptor's link: a path, with " (deleted)" after one unlinked while open). Undefined
+ * where /proc is not there.
  */
-export function openDescriptorsOf(file: string): number | undefined {
+export function openDescriptors(matches: (link: string) => boolean): number | undefined {
   let fds: string[];
   try {
     fds = readdirSync('/proc/self/fd');
@@ -34,13 +35,16 @@ export function openDescriptorsOf(file: string): number | undefined {
   let n = 0;
   for (const fd of fds) {
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === file) n++;
+      if (matches(readlinkSync(`/proc/self/fd/${fd}`))) n++;
     } catch {
       // closed while listing (the directory's own descriptor)
     }
   }
   return n;
 }
+
+/** How many descriptors are open on `file`: a store or connection left open on it shows here. */
+export const openDescriptorsOf = (file: string): number | undefined => openDescriptors((link) => link === file);
 
 /** 2026-12-01T00:00:00Z: the fixed "now" of every test. */
 export const NOW = Date.UTC(2026, 11, 1, 0, 0, 0);

@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
 import { Store, type CompliancePack } from '../src/store/index.js';
-import { DEMO, tempDbFile, testApp } from './helpers.js';
+import { DEMO, openDescriptors, tempDbFile, testApp } from './helpers.js';
 import { ensureReportFile } from '../src/reports/service.js';
 
 const ACCOUNT = 1009318965421234;
@@ -167,6 +167,28 @@ t.test('close commits an open group', async (t) => {
   const again = Store.open(file);
   t.same(again.packs.ownerOf('cp-a'), [ACCOUNT, '']);
   again.close();
+});
+
+t.test('a write that journals many pages keeps its savepoint journal in memory, not in a temporary file', async (t) => {
+  const { store, committed } = onFile(t);
+  // ~2 packs per page: a write that changes all 200 journals ~100 pages (~400 KB) in its
+  // savepoint. Past 64 KiB SQLite's default spills that journal into a temporary file, unlinked
+  // when opened, and every later write of the group pwrites its pages there (issue 8).
+  const big = (id: string): CompliancePack => ({ ...pack(id), templateContent: 'x'.repeat(2000) });
+  store.transaction(() => {
+    for (let i = 0; i < 200; i++) store.packs.insert(big(`cp-${i}`));
+  });
+  const temporaryFiles = () => openDescriptors((link) => /\/etilqs_[^/]* \(deleted\)$/.test(link));
+  const before = temporaryFiles();
+  const all = store.grouped(() => {
+    for (let i = 0; i < 200; i++) store.packs.update({ ...big(`cp-${i}`), description: 'changed' });
+  });
+  const next = store.grouped(() => store.packs.insert(pack('cp-next')));
+  if (before === undefined) t.comment('no /proc here: open descriptors are not checked');
+  else t.equal(temporaryFiles(), before, 'no temporary file open while the group is');
+  await Promise.all([all, next]);
+  t.ok(committed('cp-next'));
+  t.equal(store.packs.get('cp-199')?.description, 'changed');
 });
 
 t.test('concurrent API creates share commits, each answered once committed', async (t) => {
