@@ -111,6 +111,35 @@ t.test('managed-rule parameter defaults, custom rules and encodings', async (t) 
   t.notOk('ManagedRule' in r3);
 });
 
+t.test('ConfigRuleEvaluationStatus follows the engine: started, last run at the stamp of the results', async (t) => {
+  const em = await testApp(t);
+  const status = async (id: string) =>
+    (await call(em, 'GetAggregateConfigRule', { AggregatorId: AGG, ConfigRuleId: id })).json.ConfigRule.ConfigRuleEvaluationStatus;
+  const createdAt = em.clock.now();
+  const id = await create(em);
+  t.same(await status(id), {
+    FirstActivatedTimestamp: createdAt, FirstEvaluationStarted: true, LastErrorCode: '', LastErrorMessage: '',
+    LastFailedEvaluationTimestamp: 0, LastFailedInvocationTimestamp: 0,
+    LastSuccessfulEvaluationTimestamp: createdAt, LastSuccessfulInvocationTimestamp: createdAt,
+  }, 'evaluated by its create (it has results)');
+  em.clock.advance(60_000);
+  t.equal((await call(em, 'StartAggregateConfigRuleEvaluation', { AggregatorId: AGG, ConfigRuleId: id })).status, 200);
+  const rerun = await status(id);
+  t.equal(rerun.LastSuccessfulEvaluationTimestamp, createdAt + 60_000, 'a later run moves it');
+  t.equal(rerun.LastSuccessfulInvocationTimestamp, createdAt + 60_000);
+  t.equal(rerun.FirstActivatedTimestamp, createdAt);
+
+  em.clock.advance(60_000);
+  const empty = await create(em, { ConfigRuleName: 'nothing-in-reach', RegionIdsScope: 'ap-nowhere-1' });
+  t.same(em.services.store.evaluations.byRule(empty), [], 'its run found nothing in its reach');
+  t.match(await status(empty), { FirstEvaluationStarted: true, LastSuccessfulEvaluationTimestamp: createdAt + 120_000 }, 'ran when created');
+
+  const fc = await create(em, { ConfigRuleName: 'fc', SourceOwner: 'CUSTOM_FC', SourceIdentifier: 'acs:fc:cn-hangzhou:1009318965421234:services/s/functions/f' });
+  t.match(await status(fc), { FirstEvaluationStarted: false, LastSuccessfulEvaluationTimestamp: 0, LastSuccessfulInvocationTimestamp: 0 }, 'a custom function is never run');
+  t.equal((await call(em, 'DeactiveAggregateConfigRules', { AggregatorId: AGG, ConfigRuleIds: id })).status, 200);
+  t.match(await status(id), { FirstEvaluationStarted: false, LastSuccessfulEvaluationTimestamp: 0 }, 'a disabled rule keeps no results');
+});
+
 t.test('CreateAggregateConfigRule documented errors leave the store unchanged', async (t) => {
   const em = await testApp(t);
   for (const name of ['AggregatorId', 'ConfigRuleName', 'ConfigRuleTriggerTypes', 'ResourceTypesScope', 'RiskLevel', 'SourceIdentifier', 'SourceOwner'] as const) {

@@ -5,6 +5,7 @@
  *
  * `aggregatorId` '' means the caller's own (single-account) rules throughout.
  */
+import { hasEvaluator } from '../engine/index.js';
 import { wireRuleCompliance } from '../engine/rollup.js';
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
@@ -33,29 +34,38 @@ export const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.V
 
 const tagResourceType = (aggregatorId: string) => (aggregatorId ? TAG_RESOURCE_TYPES.aggregateRule : TAG_RESOURCE_TYPES.rule);
 
-// ---- compliance (replaced by the evaluation work) -------------------------------------------
+// ---- compliance --------------------------------------------------------------------------------
 
 /**
- * The compliance of a rule as Get/List answers show it. Nothing is evaluated yet: an active rule
- * has INSUFFICIENT_DATA, a disabled one NOT_APPLICABLE, and no resource is counted. The
- * evaluation issue replaces this one function (and ruleEvaluationStatus below).
+ * The compliance of a rule as Get/List answers show it: the roll-up of its evaluation results
+ * (src/engine/rollup.ts; no result is INSUFFICIENT_DATA), NOT_APPLICABLE with no count for a
+ * disabled rule.
  */
 export function ruleCompliance(ctx: ActionContext, rule: ConfigRule): { ComplianceType: string; Count: number } {
   if (rule.state !== 'ACTIVE') return { ComplianceType: 'NOT_APPLICABLE', Count: 0 };
   return wireRuleCompliance(ctx.store, rule.configRuleId);
 }
 
-/** ConfigRuleEvaluationStatus of Get*ConfigRule: never evaluated. */
-export function ruleEvaluationStatus(_ctx: ActionContext, rule: ConfigRule): Record<string, unknown> {
+/**
+ * ConfigRuleEvaluationStatus of Get*ConfigRule. An active rule the engine evaluates (a managed rule
+ * with an evaluator) was evaluated by the write that created, activated or last changed it,
+ * synchronously, and runs never fail: it has started, and its last successful run is the stamp of
+ * its results, or its last change when that run found nothing in its reach. A disabled rule keeps
+ * no results, and the emulator no history of its runs; it reads as never evaluated, like custom
+ * function rules and managed rules without an evaluator (docs/fidelity.md).
+ */
+export function ruleEvaluationStatus(ctx: ActionContext, rule: ConfigRule): Record<string, unknown> {
+  const evaluated = rule.state === 'ACTIVE' && rule.sourceOwner === 'ALIYUN' && hasEvaluator(rule.sourceIdentifier);
+  const at = evaluated ? (ctx.store.evaluations.evaluatedAt(rule.configRuleId) ?? rule.modifiedAt) : 0;
   return {
     FirstActivatedTimestamp: rule.createdAt,
-    FirstEvaluationStarted: false,
+    FirstEvaluationStarted: evaluated,
     LastErrorCode: '',
     LastErrorMessage: '',
     LastFailedEvaluationTimestamp: 0,
     LastFailedInvocationTimestamp: 0,
-    LastSuccessfulEvaluationTimestamp: 0,
-    LastSuccessfulInvocationTimestamp: 0,
+    LastSuccessfulEvaluationTimestamp: at,
+    LastSuccessfulInvocationTimestamp: at,
   };
 }
 

@@ -70,6 +70,7 @@ export class EvaluationsRepo {
   private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
   private readonly insertStmt;
   private readonly deleteRuleStmt;
+  private readonly evaluatedAtStmt;
   private readonly byRuleStmt;
   private readonly byPackStmt;
   private readonly byPackTypeStmt;
@@ -85,6 +86,8 @@ export class EvaluationsRepo {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.deleteRuleStmt = db.prepare('DELETE FROM evaluation_results WHERE config_rule_id = ?');
+    // Every run of a rule replaces all its results with one stamp: any one of them tells when it ran.
+    this.evaluatedAtStmt = db.prepare<[string], number>('SELECT evaluated_at FROM evaluation_results WHERE config_rule_id = ? LIMIT 1').pluck();
     this.byRuleStmt = db.prepare<[string], Row>(
       'SELECT * FROM evaluation_results WHERE config_rule_id = ? ORDER BY account_id, resource_type, region_id, resource_id',
     );
@@ -120,6 +123,10 @@ export class EvaluationsRepo {
         r.complianceType, r.annotation, r.riskLevel, r.evaluatedAt, r.invokingEventMessageType,
       );
     }
+  }
+  /** When the rule's last evaluation that found resources in its reach ran (undefined: it has no results). */
+  evaluatedAt(configRuleId: string): number | undefined {
+    return this.evaluatedAtStmt.get(configRuleId);
   }
   deleteForRule(configRuleId: string): void {
     this.deleteRuleStmt.run(configRuleId);
