@@ -1,6 +1,6 @@
 /**
  * The docs stay true: the README's configuration table names every option (flag and environment
- * variable), and every document it links exists.
+ * variable), every document it links exists, and docs/actions.md marks what the registry emulates.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import t from 'tap';
@@ -19,4 +19,15 @@ t.test('the README quick start and its links', async (t) => {
   t.match(readme, 'npm ci && npm start');
   t.match(readme, 'npm ci && npm test');
   for (const [, link] of readme.matchAll(/\]\((docs\/[^)]+)\)/g)) t.ok(existsSync(new URL(`../${link}`, import.meta.url)), `${link} exists`);
+});
+
+t.test('docs/actions.md marks exactly the registered actions as emulated, and lists every action once', async (t) => {
+  const { ACTIONS } = await import('../src/actions/index.js');
+  const { ALL_ACTIONS } = await import('../src/actions/all-actions.js');
+  const doc = readFileSync(new URL('../docs/actions.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| ([A-Z][A-Za-z]+) \| ([^|]+) \|/gm)].map(([, name, emulated]) => ({ name, emulated: emulated.trim() })).filter((r) => r.name !== 'Action'); // not the header
+  t.same(rows.map((r) => r.name).sort(), [...ALL_ACTIONS].sort(), 'one row per action of the API');
+  t.same(rows.filter((r) => r.emulated === 'yes').map((r) => r.name).sort(), [...ACTIONS.keys()].sort(), '"yes" for exactly the registered actions');
+  t.same(rows.filter((r) => r.emulated !== 'yes').map((r) => r.emulated).filter((e) => e !== 'no: 501 NotImplemented'), [], 'every other row is a 501');
+  t.match(doc, `the ${ACTIONS.size} actions`, 'the count in the introduction');
 });
