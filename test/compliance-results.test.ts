@@ -258,7 +258,8 @@ t.test('StartAggregateConfigRuleEvaluation re-evaluates at the clock time; pack 
     AggregatorId: DEMO.aggregatorId, CompliancePackName: 'disabled', DefaultEnable: false, ConfigRules: JSON.stringify([{ ManagedRuleIdentifier: 'ecs-disk-in-use' }]),
   });
   const off = (await call(em, 'GetAggregateConfigRuleComplianceByPack', { AggregatorId: DEMO.aggregatorId, CompliancePackId: deactivated.json.CompliancePackId })).json.ConfigRuleComplianceResult;
-  t.same(off.ConfigRuleCompliances.map((r: Json) => r.ComplianceType), ['INSUFFICIENT_DATA'], 'inactive rules are not evaluated');
+  t.same(off.ConfigRuleCompliances.map((r: Json) => r.ComplianceType), ['NOT_APPLICABLE'], 'inactive rules are not evaluated and apply to nothing');
+  t.match(off, { TotalCount: 1, NotApplicableCount: 1, InsufficientDataCount: 0 });
   const offRule = off.ConfigRuleCompliances[0].ConfigRuleId;
   t.same((await call(em, 'StartAggregateConfigRuleEvaluation', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: offRule })).json.Result, false, 'nothing evaluated');
 });
@@ -295,6 +296,7 @@ t.test('documented errors leave the store unchanged', async (t) => {
   const start = 'StartAggregateConfigRuleEvaluation';
   await expectError(t, em, start, { AggregatorId: 'ca-0000000000000000dead', ConfigRuleId: 'cr-a260626622af0005a1b2' }, badAgg);
   await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId }, { status: 400, code: 'MissingConfigRuleId' });
+  await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId, ConfigRuleId: 'cr-a260626622af0005a1b2', AccessKeyId: DEMO.aliceKey.id }, { status: 403, code: 'AggregatorMemberNoPermission' });
   await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId, ConfigRuleId: 'cr-0000000000000000dead' }, { status: 400, code: 'ConfigRuleNotExists', message: 'The ConfigRule does not exist.' });
   await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId, ConfigRuleId: 'cr-51a91e0000000000001' }, { status: 400, code: 'ConfigRuleNotExists' });
   await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId, CompliancePackId: 'cp-0000000000000000dead' }, badPack);

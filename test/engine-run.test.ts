@@ -46,8 +46,8 @@ t.test('an aggregate rule reaches every member account; a single-account rule on
   store.rules.insert(own);
   evaluateRule(services(store), own, NOW);
   t.same(ids(store, own.configRuleId), ['alice-data-lake', 'alice-public-assets']);
-  t.equal(ruleCompliance(store, own.configRuleId).complianceType, 'NON_COMPLIANT');
-  t.same(wireRuleCompliance(store, own.configRuleId), { ComplianceType: 'NON_COMPLIANT', Count: 1 });
+  t.equal(ruleCompliance(store, own).complianceType, 'NON_COMPLIANT');
+  t.same(wireRuleCompliance(store, own), { ComplianceType: 'NON_COMPLIANT', Count: 1 });
 });
 
 t.test('scopes: types, regions (global kept), groups, ids, tags and their exclusions', async (t) => {
@@ -98,11 +98,11 @@ t.test('inactive rules and rules without an evaluator keep no results', async (t
   store.rules.update(off);
   t.same(evaluateRule(services(store), off, NOW), { configRuleId: r.configRuleId, evaluated: false, results: 0 });
   t.equal(store.evaluations.byRule(r.configRuleId).length, 0);
-  t.equal(ruleCompliance(store, r.configRuleId).complianceType, 'INSUFFICIENT_DATA');
+  t.same(ruleCompliance(store, off), { complianceType: 'NOT_APPLICABLE', nonCompliantResources: 0, evaluatedResources: 0, counts: { COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, INSUFFICIENT_DATA: 0 } }, 'a disabled rule applies to nothing');
   const none = rule({ configRuleId: 'cr-test000000000000000004', sourceIdentifier: 'slb-acl-public-access-check' });
   store.rules.insert(none);
   t.equal(evaluateRule(services(store), none, NOW).evaluated, false, 'slb-acl-public-access-check has no evaluator');
-  t.equal(ruleCompliance(store, none.configRuleId).complianceType, 'INSUFFICIENT_DATA');
+  t.equal(ruleCompliance(store, none).complianceType, 'INSUFFICIENT_DATA');
   store.rules.update({ ...off, state: 'ACTIVE' });
   evaluateRule(services(store), { ...off, state: 'ACTIVE' }, NOW);
   forgetRule(services(store), r.configRuleId);

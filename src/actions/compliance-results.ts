@@ -14,7 +14,7 @@ import { accountCompliance, countTypes, packResources, packRules, summaryByRiskL
 import { p } from '../protocol/params.js';
 import { COMPLIANCE_TYPES, type CompliancePack, type ConfigRule, type EvaluationResultView } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkAggregator, decodeNextToken, encodeNextToken, ownAggregator, ownPack } from './shared.js';
+import { checkAggregator, checkWritableAggregator, decodeNextToken, encodeNextToken, ownAggregator, ownPack } from './shared.js';
 
 const countFields = (c: Counts) => ({
   CompliantCount: c.compliant,
@@ -222,7 +222,8 @@ export const startAggregateConfigRuleEvaluation = defineAction({
     RevertEvaluation: p.boolean(),
   },
   handler(ctx, q) {
-    checkAggregator(ctx, q.AggregatorId);
+    // It changes results, like a write: a member account of the group gets AggregatorMemberNoPermission (reference).
+    checkWritableAggregator(ctx, q.AggregatorId);
     if (!q.ConfigRuleId && !q.CompliancePackId) throw Errors.missingParameter('ConfigRuleId');
     let runs;
     if (q.ConfigRuleId) {

@@ -39,11 +39,10 @@ const tagResourceType = (aggregatorId: string) => (aggregatorId ? TAG_RESOURCE_T
 /**
  * The compliance of a rule as Get/List answers show it: the roll-up of its evaluation results
  * (src/engine/rollup.ts; no result is INSUFFICIENT_DATA), NOT_APPLICABLE with no count for a
- * disabled rule.
+ * disabled rule, as in the pack views and reports.
  */
 export function ruleCompliance(ctx: ActionContext, rule: ConfigRule): { ComplianceType: string; Count: number } {
-  if (rule.state !== 'ACTIVE') return { ComplianceType: 'NOT_APPLICABLE', Count: 0 };
-  return wireRuleCompliance(ctx.store, rule.configRuleId);
+  return wireRuleCompliance(ctx.store, rule);
 }
 
 /**

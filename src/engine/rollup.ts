@@ -2,9 +2,10 @@
  * Roll-ups of evaluation results (report-format.md §5), shared by the ByPack actions, the risk-level
  * summaries, the rules' Compliance fields and the report workbook, so they always tell one story.
  *
- *   - a rule is NON_COMPLIANT if one of its results is; else INSUFFICIENT_DATA if one is (or if it has
- *     no results at all: just created, inactive, or no evaluator); else COMPLIANT if one is; else
- *     (every result NOT_APPLICABLE) NOT_APPLICABLE;
+ *   - an INACTIVE rule is NOT_APPLICABLE, with no results (disabled, it applies to nothing);
+ *   - an active rule is NON_COMPLIANT if one of its results is; else INSUFFICIENT_DATA if one is (or
+ *     if it has no results at all: nothing in its reach, or no evaluator); else COMPLIANT if one is;
+ *     else (every result NOT_APPLICABLE) NOT_APPLICABLE;
  *   - a resource (account + type + id) combines its results in the pack the same way;
  *   - an account combines the results on its resources the same way.
  */
@@ -47,9 +48,12 @@ export interface RuleCompliance {
   counts: Record<ComplianceType, number>;
 }
 
-/** A rule's overall compliance, from its stored results. */
-export function ruleCompliance(store: Store, configRuleId: string): RuleCompliance {
-  const counts = store.evaluations.countsByRule(configRuleId);
+const NO_RESULTS: Readonly<Record<ComplianceType, number>> = Object.freeze({ COMPLIANT: 0, NON_COMPLIANT: 0, NOT_APPLICABLE: 0, INSUFFICIENT_DATA: 0 });
+
+/** A rule's overall compliance: NOT_APPLICABLE when it is disabled, else from its stored results. */
+export function ruleCompliance(store: Store, rule: ConfigRule): RuleCompliance {
+  if (rule.state !== 'ACTIVE') return { complianceType: 'NOT_APPLICABLE', nonCompliantResources: 0, evaluatedResources: 0, counts: { ...NO_RESULTS } };
+  const counts = store.evaluations.countsByRule(rule.configRuleId);
   const present = (Object.keys(counts) as ComplianceType[]).filter((t) => counts[t] > 0);
   return {
     complianceType: combine(present),
@@ -63,8 +67,8 @@ export function ruleCompliance(store: Store, configRuleId: string): RuleComplian
  * The `Compliance` object of the Get/List config-rule answers: {ComplianceType, Count}, where Count
  * is the number of resources with that (the rule's overall) compliance type, e.g. NON_COMPLIANT 3.
  */
-export function wireRuleCompliance(store: Store, configRuleId: string): { ComplianceType: ComplianceType; Count: number } {
-  const c = ruleCompliance(store, configRuleId);
+export function wireRuleCompliance(store: Store, rule: ConfigRule): { ComplianceType: ComplianceType; Count: number } {
+  const c = ruleCompliance(store, rule);
   return { ComplianceType: c.complianceType, Count: c.counts[c.complianceType] };
 }
 
@@ -72,7 +76,7 @@ export interface PackRuleRow extends RuleCompliance {
   rule: ConfigRule;
 }
 export function packRules(store: Store, pack: CompliancePack): PackRuleRow[] {
-  return store.rules.byPack(pack.compliancePackId).map((rule) => ({ rule, ...ruleCompliance(store, rule.configRuleId) }));
+  return store.rules.byPack(pack.compliancePackId).map((rule) => ({ rule, ...ruleCompliance(store, rule) }));
 }
 
 export interface ResourceRow {
@@ -116,7 +120,7 @@ export function summaryByRiskLevel(store: Store, rules: ConfigRule[]): RiskSumma
   for (const rule of rules) {
     const s = out.get(rule.riskLevel);
     if (!s) continue;
-    const t = ruleCompliance(store, rule.configRuleId).complianceType;
+    const t = ruleCompliance(store, rule).complianceType;
     if (t === 'COMPLIANT') s.compliant++;
     if (t === 'NON_COMPLIANT') s.nonCompliant++;
   }
