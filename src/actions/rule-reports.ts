@@ -3,7 +3,7 @@ import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { createRulesReport, reportStatus, rulesReportId, rulesReportScope } from '../reports/service.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkAggregator, checkWritableAggregator, reportUrl } from './shared.js';
+import { checkAggregator, reportUrl } from './shared.js';
 
 /** Snapshots the owner's rules (all, or the given ids that exist) into a new report. */
 export function generateRulesReport(ctx: ActionContext, aggregatorId: string, ids: string[]): string {
@@ -32,7 +32,9 @@ export const generateAggregateConfigRulesReport = defineAction({
   name: 'GenerateAggregateConfigRulesReport',
   params: { AggregatorId: p.string({ required: true }), ClientToken: p.string({ maxLength: 64 }), ConfigRuleIds: p.list() },
   handler(ctx, q) {
-    checkWritableAggregator(ctx, q.AggregatorId);
+    // The reference lists no AggregatorMemberNoPermission here (as for GenerateAggregateCompliancePackReport):
+    // a member account gets the not-found answer.
+    checkAggregator(ctx, q.AggregatorId);
     const reportId = generateRulesReport(ctx, q.AggregatorId, [...new Set(q.ConfigRuleIds ?? [])]);
     return { AggregatorId: q.AggregatorId, ReportId: reportId };
   },
