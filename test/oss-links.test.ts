@@ -1,7 +1,7 @@
 /**
  * OSS V1 pre-signed report links: the documented signature vector, link shape and configurable
  * validity, and the download route's checks in OSS's order (expiry, then signature, then object),
- * HEAD, ETag / If-None-Match and Content-Length.
+ * HEAD, ETag / If-None-Match, Content-Length and Range.
  */
 import { createHash } from 'node:crypto';
 import t from 'tap';
@@ -84,6 +84,53 @@ t.test('GET, HEAD, ETag, If-None-Match and Content-Length', async (t) => {
   t.equal(cached.statusCode, 304);
   t.equal(cached.body, '');
   t.equal((await get(em, u, 'GET', { 'if-none-match': '"OTHER"' })).statusCode, 200);
+});
+
+t.test('Range as OSS reads it: one range served 206; one it cannot serve ignored, or 416 with x-oss-range-behavior: standard', async (t) => {
+  const em = await testApp(t);
+  const u = await reportUrl(em);
+  const whole = (await get(em, u)).rawPayload;
+  const size = whole.length;
+  t.ok(size > 100);
+  const served = async (range: string, standard = false) => {
+    const res = await get(em, u, 'GET', { range, ...(standard ? { 'x-oss-range-behavior': 'standard' } : {}) });
+    return { status: res.statusCode, body: res.rawPayload, contentRange: res.headers['content-range'], length: res.headers['content-length'], res };
+  };
+  const cases: [string, number, number][] = [
+    ['bytes=0-9', 0, 9],
+    ['bytes=10-', 10, size - 1],
+    ['bytes=-20', size - 20, size - 1],
+    [`bytes=-${size + 5}`, 0, size - 1],
+    [`bytes=${size - 1}-${size - 1}`, size - 1, size - 1],
+  ];
+  for (const [range, start, end] of cases) {
+    const r = await served(range);
+    t.equal(r.status, 206, range);
+    t.same(r.body, whole.subarray(start, end + 1), `${range}: the bytes asked for`);
+    t.equal(r.contentRange, `bytes ${start}-${end}/${size}`);
+    t.equal(r.length, String(end - start + 1));
+  }
+  // Malformed, several ranges, reversed, or past the object: OSS sends the whole object.
+  for (const range of ['bytes=0-9,20-29', 'bytes=9-0', 'items=0-9', 'bytes=-', 'bytes=-0', `bytes=${size}-`, `bytes=0-${size}`]) {
+    const r = await served(range);
+    t.equal(r.status, 200, `${range}: ignored`);
+    t.same(r.body, whole);
+    t.equal(r.contentRange, undefined);
+  }
+  const cut = await served(`bytes=${size - 5}-${size + 100}`, true);
+  t.equal(cut.status, 206, 'standard: an end past the object is cut');
+  t.equal(cut.contentRange, `bytes ${size - 5}-${size - 1}/${size}`);
+  const refused = await served(`bytes=${size}-`, true);
+  t.equal(refused.status, 416, 'standard: a start past the object');
+  t.equal(xmlField(refused.res.body, 'Code'), 'InvalidRange');
+  t.equal(xmlField(refused.res.body, 'Message'), 'The requested range cannot be satisfied');
+  t.equal(xmlField(refused.res.body, 'ActualObjectSize'), String(size));
+  t.equal(refused.res.headers.etag, undefined, 'an error carries no object headers');
+  const head = await get(em, u, 'HEAD', { range: 'bytes=0-9' });
+  t.equal(head.statusCode, 206);
+  t.equal(head.headers['content-length'], '10');
+  t.equal(head.body, '');
+  t.equal((await get(em, u, 'GET', { range: 'bytes=0-9', 'if-none-match': (await get(em, u)).headers.etag as string })).statusCode, 304, 'If-None-Match first');
 });
 
 t.test('tampered links: 403 SignatureDoesNotMatch with the string to sign', async (t) => {

@@ -50,6 +50,33 @@ export function sendInvalidUri(reply: FastifyReply, method: string, requestId: s
   return reply.send(method === 'HEAD' ? undefined : ossErrorBody({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' }, requestId));
 }
 
+/**
+ * The byte range a `Range` header asks of an object of `size` bytes, as OSS reads it: one range of
+ * `bytes=a-b`, `bytes=a-` or `bytes=-n`. By default OSS ignores a range it cannot serve whole
+ * (malformed, several ranges, start or end past the object) and sends the object (200). With
+ * `x-oss-range-behavior: standard` an end past the object is cut to its last byte, and a start past
+ * it is 416 InvalidRange.
+ */
+export function byteRange(header: string | undefined, size: number, standard: boolean): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const n = Number(m[2]); // the last n bytes
+    if (n === 0 || size === 0) return standard ? 'unsatisfiable' : undefined;
+    return { start: Math.max(0, size - n), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  let end = m[2] === '' ? size - 1 : Number(m[2]);
+  if (m[2] !== '' && end < start) return undefined;
+  if (start >= size) return standard ? 'unsatisfiable' : undefined;
+  if (end >= size) {
+    if (!standard) return undefined;
+    end = size - 1;
+  }
+  return { start, end };
+}
+
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex').toUpperCase().match(/../g)?.join(' ') ?? '';
 
 export async function ossRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
@@ -123,8 +150,19 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
       .header('content-disposition', `attachment; filename="${objectKey.slice(objectKey.lastIndexOf('/') + 1)}"`)
       .type(file.contentType);
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-    if (req.method === 'HEAD') return reply.header('content-length', String(file.content.length)).send();
-    return reply.send(file.content);
+    const size = file.content.length;
+    const range = byteRange(req.headers.range, size, req.headers['x-oss-range-behavior'] === 'standard');
+    if (range === 'unsatisfiable') {
+      reply.removeHeader('etag').removeHeader('last-modified').removeHeader('content-disposition');
+      return fail({ status: 416, code: 'InvalidRange', message: 'The requested range cannot be satisfied', extra: { RangeRequested: String(req.headers.range), ActualObjectSize: String(size) } });
+    }
+    let body = file.content;
+    if (range) {
+      body = body.subarray(range.start, range.end + 1);
+      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+    }
+    if (req.method === 'HEAD') return reply.header('content-length', String(body.length)).send();
+    return reply.send(body);
   };
 
   for (const prefix of REPORT_PREFIXES) {
