@@ -160,6 +160,9 @@ t.test('rules reports follow the same pattern (building blocks for Generate*Conf
   const ids = listed.EvaluationResults.EvaluationResultList.map((r: Record<string, any>) => r.EvaluationResultIdentifier.EvaluationResultQualifier.ResourceId).sort();
   t.same(nonCompliantIds(wb), ids, 'the rules report lists every non-compliant result of the group');
   t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('B1').value, '规则检测报告 Rules report');
+  const factNames = wb.getWorksheet(SHEETS.overview)!.getColumn(1).values.slice(1, 11);
+  t.notOk(factNames.includes('风险等级 Risk level'), 'no pack, no risk level row (each rule has its own)');
+  t.ok(factNames.includes('规则总数 Total rules'));
 
   const own = store.transaction(() => createRulesReport(em.services, { accountId: DEMO.tomAccountId, aggregatorId: '' }, NOW, 0));
   t.equal(own.kind, 'rules');
@@ -187,7 +190,7 @@ async function exceljsWorkbook(s: PackReportSnapshot): Promise<Uint8Array> {
     [s.aggregatorId ? '账号组ID Account group ID' : '账号ID Account ID', s.aggregatorId || String(s.accountId)],
     ['管理账号ID Owner account ID', String(s.accountId)],
     ['报告时间 Report time (UTC+8)', cstTime(s.createdAt)],
-    ['风险等级 Risk level', s.riskLevel],
+    ...(s.compliancePackId ? ([['风险等级 Risk level', s.riskLevel]] as [string, number][]) : []),
     ['规则总数 Total rules', s.totals.rules],
     ['合规规则数 Compliant rules', s.totals.compliantRules],
     ['不合规规则数 Non-compliant rules', s.totals.nonCompliantRules],

@@ -110,7 +110,8 @@ function overviewRows(s: PackReportSnapshot): { cells: Cell[]; bold?: boolean }[
     [s.aggregatorId ? '账号组ID Account group ID' : '账号ID Account ID', s.aggregatorId || String(s.accountId)],
     ['管理账号ID Owner account ID', String(s.accountId)],
     ['报告时间 Report time (UTC+8)', cstTime(s.createdAt)],
-    ['风险等级 Risk level', s.riskLevel],
+    // A pack's risk level; a rules report covers rules of every level (each has its own below).
+    ...(s.compliancePackId ? ([['风险等级 Risk level', s.riskLevel]] as [string, number][]) : []),
     ['规则总数 Total rules', s.totals.rules],
     ['合规规则数 Compliant rules', s.totals.compliantRules],
     ['不合规规则数 Non-compliant rules', s.totals.nonCompliantRules],
