@@ -51,6 +51,11 @@ t.test('the demo report of the fixtures is a zip holding one workbook named like
   t.equal(wb.getWorksheet(SHEETS.overview)!.getCell('B5').value, '2021-06-22 10:50:46', 'report time in UTC+8');
   t.ok(nonCompliantIds(wb).length > 10, 'the demo has non-compliant resources');
   t.equal(wb.getWorksheet(SHEETS.nonCompliant)!.getCell('A2').type, ExcelJS.ValueType.String, 'account ids are text (16 digits)');
+  const times: string[] = [];
+  wb.getWorksheet(SHEETS.nonCompliant)!.eachRow((row, n) => {
+    if (n > 1) times.push(String(row.getCell(10).value));
+  });
+  t.ok(times.length > 10 && times.every((time) => time <= '2021-06-22 10:50:46'), 'no evaluation after the report time (the fixtures load evaluates at the clock, later)');
 });
 
 t.test('a report is a snapshot: later changes do not alter it', async (t) => {

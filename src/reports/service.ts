@@ -115,7 +115,9 @@ function buildSnapshot(
       regionId: r.regionId,
       annotation: r.annotation,
       reason: annotationReason(r.annotation),
-      evaluatedAt: r.evaluatedAt,
+      // A report taken at `at` shows no evaluation after it. Only a report loaded from fixtures, dated
+      // before the load that evaluated its results, can be earlier than them (docs/fidelity.md).
+      evaluatedAt: Math.min(r.evaluatedAt, at),
     })),
   };
 }
