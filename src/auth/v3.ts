@@ -158,6 +158,8 @@ export interface SignedHeaderList {
   readonly names: readonly string[];
   /** `names` joined with ';' (what the canonical request carries). */
   readonly text: string;
+  /** `names` as a set (the coverage check). */
+  readonly has: ReadonlySet<string>;
 }
 
 /**
@@ -186,7 +188,7 @@ export function signedHeaderList(raw: string): SignedHeaderList {
   let list = signedHeaderLists.get(raw);
   if (list === undefined) {
     const names = raw.split(';').map((h) => h.trim().toLowerCase()).filter((h) => h !== '').map(internalized);
-    list = { names, text: names.join(';') };
+    list = { names, text: names.join(';'), has: new Set(names) };
     if (raw.length > SIGNED_HEADER_CACHE_MAX_LENGTH) return list;
     if (signedHeaderLists.size >= SIGNED_HEADER_CACHE_SIZE) signedHeaderLists.clear();
     signedHeaderLists.set(raw, list);
@@ -277,6 +279,19 @@ export function v3Signature(algorithm: string, secret: string, stringToSign: str
   return hmacHex(V3_ALGORITHMS[algorithm], secret, stringToSign);
 }
 
+/**
+ * The first header of the request that its signature must cover but SignedHeaders leaves out:
+ * `host` and every `x-acs-*` header (protocol.md §2a: the clients sign all of them). Without this a
+ * signature over `host` alone would let anyone change the action, the date or the nonce of a
+ * request they saw and send it again.
+ */
+export function unsignedHeader(headers: AuthRequest['headers'], signed: ReadonlySet<string>): string | undefined {
+  for (const name in headers) {
+    if ((name === 'host' || name.startsWith('x-acs-')) && !signed.has(name)) return name;
+  }
+  return undefined;
+}
+
 function v3Fail(accessKeyId: string | undefined, error: Verdict['error'], detail?: Verdict['detail']): Verdict {
   return { scheme: 'V3', accessKeyId, error, detail };
 }
@@ -304,6 +319,8 @@ export class V3Verifier implements Verifier {
     const secret = ctx.secretOf(auth.credential);
     if (secret === undefined) return v3Fail(accessKeyId, Errors.accessKeyNotFound());
     const signed = signedHeaderList(auth.signedHeaders);
+    const unsigned = unsignedHeader(req.headers, signed.has);
+    if (unsigned !== undefined) return v3Fail(accessKeyId, Errors.incompleteSignature(`SignedHeaders lacks ${unsigned}.`), { problem: `the ${unsigned} header is not signed` });
     const c = v3Canonical(auth.algorithm, { method: req.method, rawQuery: req.rawQuery ?? '', query: req.query, rawBody: req.rawBody ?? '', headers: req.headers }, signed.names, signed.text);
     const sentHash = headerValue(req.headers, 'x-acs-content-sha256');
     // Both digests are compared in any case: hashes and signatures are lower-case hex here.

@@ -134,6 +134,15 @@ t.test('V3 errors in strict mode', async (t) => {
     await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, tamper: (r) => (r.headers.Authorization = r.headers.Authorization.replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-MD5')) }),
     400, 'InvalidSignatureMethod',
   );
+  // A signature must cover host and every x-acs-* header sent: else the action, date or nonce of a
+  // request seen once could be changed and the request sent again.
+  const lacks = (name: string) => new RegExp(`^The request signature does not conform to Aliyun standards\\. SignedHeaders lacks ${name}\\.$`);
+  const actionAdded = await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, omitHeaders: ['x-acs-action'], tamper: (r) => (r.headers['x-acs-action'] = 'CreateAggregator') });
+  isError(t, actionAdded, 400, 'IncompleteSignature', lacks('x-acs-action'));
+  const dateAdded = await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, omitHeaders: ['x-acs-date'], tamper: (r) => (r.headers['x-acs-date'] = new Date(NOW).toISOString().replace(/\.\d+Z$/, 'Z')) });
+  isError(t, dateAdded, 400, 'IncompleteSignature', lacks('x-acs-date'));
+  isError(t, await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, tamper: (r) => (r.headers['x-acs-extra'] = '1') }), 400, 'IncompleteSignature', lacks('x-acs-extra'));
+  isError(t, await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, omitHeaders: ['host'] }), 400, 'IncompleteSignature', lacks('host'));
   t.equal(dumpStore(em), before, 'no refused request wrote anything');
 
   const ok = await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, nonce: 'v3-replay' });
