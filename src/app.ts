@@ -176,7 +176,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   });
   app.setNotFoundHandler((req, reply) => {
     const requestId = services.ids.uuid();
-    const r = errorReply(Errors.actionNotFound(), requestId, 'XML');
+    const r = errorReply(Errors.actionNotFound(), requestId, formatOfRawRequest(req.url, req.headers));
     return reply.code(r.status).type(r.contentType).send(r.body);
   });
 

@@ -142,6 +142,29 @@ t.test('unknown paths answer the API not-found error, never a stack trace', asyn
   const res = await em.app.inject({ method: 'GET', url: '/some/where' });
   t.equal(res.statusCode, 404);
   t.match(res.body, '<Code>InvalidAction.NotFound</Code>');
+  const json = await em.app.inject({ method: 'PUT', url: '/some/where?Format=JSON' });
+  t.equal(json.statusCode, 404);
+  t.equal(JSON.parse(json.body).Code, 'InvalidAction.NotFound', 'in the format asked for');
+});
+
+t.test('only GET and POST run an action: HEAD, PUT, DELETE and PATCH get UnsupportedHTTPMethod and change nothing', async (t) => {
+  const em = await testApp(t);
+  const before = dumpStore(em);
+  const create = `/?Action=CreateAggregator&AggregatorName=viaHead&AggregatorType=RD&Version=2020-09-07`;
+  const head = await em.app.inject({ method: 'HEAD', url: create });
+  t.equal(head.statusCode, 400, 'HEAD is not GET');
+  t.equal(head.body, '');
+  for (const method of ['PUT', 'DELETE', 'PATCH'] as const) {
+    const xml = await em.app.inject({ method, url: create });
+    t.equal(xml.statusCode, 400, method);
+    t.match(xml.body, '<Code>UnsupportedHTTPMethod</Code>');
+    t.equal(xml.headers['content-type'], 'text/xml;charset=utf-8');
+    const json = await em.app.inject({ method, url: `${create}&Format=JSON` });
+    t.match(JSON.parse(json.body), { Code: 'UnsupportedHTTPMethod', Message: 'Specified HTTP method is not supported.' });
+    const sdk = await em.app.inject({ method, url: '/', headers: { 'x-acs-action': 'ListAggregators', 'x-acs-version': '2020-09-07' } });
+    t.equal(JSON.parse(sdk.body).Code, 'UnsupportedHTTPMethod', 'JSON for a header-style request');
+  }
+  t.equal(dumpStore(em), before, 'nothing was created');
 });
 
 t.test('XML escapes reflected input', async (t) => {

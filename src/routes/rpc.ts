@@ -24,7 +24,7 @@ import { lookupAction, runAction } from '../actions/index.js';
 import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
-import { API_VERSION, readCommon } from '../protocol/common.js';
+import { API_VERSION, formatOfRawRequest, readCommon } from '../protocol/common.js';
 import { emptyParams, FormBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import { replyFormat } from '../protocol/common.js';
@@ -188,6 +188,17 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
     return reply;
   };
 
-  app.get('/', handle);
+  // GET and POST only (clients.md). fastify would otherwise answer HEAD through the GET route, and
+  // run the action; HEAD and the other methods get the gateway's UnsupportedHTTPMethod instead
+  // (OPTIONS stays with the CORS preflight, src/routes/cors.ts). Nothing runs, nothing is journaled.
+  app.get('/', { exposeHeadRoute: false }, handle);
   app.post('/', handle);
+  app.route({
+    method: ['HEAD', 'PUT', 'DELETE', 'PATCH'],
+    url: '/',
+    handler: (req, reply) => {
+      const r = errorReply(Errors.unsupportedMethod(), services.ids.uuid(), formatOfRawRequest(req.url, req.headers));
+      return send(reply, r);
+    },
+  });
 }
