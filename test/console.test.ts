@@ -93,3 +93,16 @@ t.test('the console in headless Chromium', { skip: existsSync(CHROMIUM) ? false 
   t.equal(file.headers()['content-type'], 'application/zip');
   t.equal((await file.body()).subarray(0, 2).toString(), 'PK');
 });
+
+t.test('with an admin token, the console opened with ?token= links to an API description that opens', async (t) => {
+  const em = await testApp(t, { config: { adminToken: 's3cret&x' } });
+  const page = await em.app.inject({ method: 'GET', url: '/_emulator/ui?token=s3cret%26x' });
+  t.equal(page.statusCode, 200);
+  const link = /href="(\/_emulator\/openapi\.json[^"]*)"/.exec(page.body)?.[1].replace(/&amp;/g, '&');
+  t.equal(link, '/_emulator/openapi.json?token=s3cret%26x');
+  t.equal((await em.app.inject({ method: 'GET', url: link! })).statusCode, 200, 'the link works in a browser');
+  t.equal((await em.app.inject({ method: 'GET', url: '/_emulator/openapi.json?token=wrong' })).statusCode, 401);
+  t.equal((await em.app.inject({ method: 'GET', url: '/_emulator/state?token=s3cret%26x' })).statusCode, 401, 'other routes want the header');
+  const plain = await em.app.inject({ method: 'GET', url: '/_emulator/ui', headers: { authorization: 'Bearer s3cret&x' } });
+  t.match(plain.body, 'href="/_emulator/openapi.json"', 'no token in the page when it came in the header');
+});

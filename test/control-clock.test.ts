@@ -34,12 +34,20 @@ t.test('GET /_emulator/clock and the minimal POST shapes: advanceMs, set, freeze
 
 t.test('bad clock bodies are refused and leave the clock alone', async (t) => {
   const em = await testApp(t);
-  for (const body of [{ set: 'next tuesday' }, { set: '2026-13-45T00:00:00Z' }, { advanceMs: '60000' }, { advanceMs: 1.5 }, { freeze: 'yes' }, { rewind: 5 }, [1]]) {
+  const beyond = [
+    { advanceMs: Number.MAX_SAFE_INTEGER }, { set: 9_000_000_000_000_000 }, { set: '+275760-09-13T00:00:00Z' }, { advanceMs: -NOW - 1 },
+    { set: 253402300799999, advanceMs: 1 }, { set: 0, advanceMs: -1 },
+  ];
+  for (const body of [{ set: 'next tuesday' }, { set: '2026-13-45T00:00:00Z' }, { advanceMs: '60000' }, { advanceMs: 1.5 }, { freeze: 'yes' }, { rewind: 5 }, [1], ...beyond]) {
     const res = await ctl(em, 'POST', '/_emulator/clock', body);
     t.equal(res.status, 400, JSON.stringify(body));
     t.equal(res.json.error.code, 'BadRequest');
   }
   t.equal(em.clock.now(), NOW);
+  t.equal((await ctl(em, 'GET', '/_emulator/clock')).status, 200, 'the clock still reads');
+  t.equal((await ctl(em, 'GET', '/_emulator/requests')).status, 200, 'and so does the journal');
+  const last = await ctl(em, 'POST', '/_emulator/clock', { set: '9999-12-31T23:59:59.999Z' });
+  t.equal(last.json.now, '9999-12-31T23:59:59.999Z', 'the last millisecond of year 9999 is allowed');
 });
 
 t.test('report timestamps, report readiness and link expiry follow the clock', async (t) => {

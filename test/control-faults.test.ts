@@ -131,14 +131,19 @@ t.test('bad rules are refused with 400: unknown error codes, bad fields', async 
     [{ action: 'List*', error: 'InternalError', accountId: 'me' }, /accountId/],
     [{ action: 'List/../*', error: 'InternalError' }, /action/],
     [{ action: 'List*', error: 'InternalError', colour: 'red' }, /unknown field "colour"/],
+    [{ action: 'List*', latencyMs: 1, seed: 'x' }, /seed must be a whole number/],
     [[], /JSON object/],
   ];
+  const first = await ctl(em, 'POST', '/_emulator/faults', { action: 'List*', latencyMs: 1 });
+  await ctl(em, 'DELETE', `/_emulator/faults/${first.json.id}`);
   for (const [body, message] of cases) {
     const res = await ctl(em, 'POST', '/_emulator/faults', body);
     t.equal(res.status, 400, JSON.stringify(body));
     t.match(res.json.error.message, message);
   }
   t.same((await ctl(em, 'GET', '/_emulator/faults')).json.faults, []);
+  const next = await ctl(em, 'POST', '/_emulator/faults', { action: 'List*', latencyMs: 1 });
+  t.equal(next.json.id, `fault-${Number(first.json.id.slice(6)) + 1}`, 'a refused rule takes no id');
 });
 
 t.test('the fault list is bounded: the rule after the last allowed one is refused and nothing changes', async (t) => {

@@ -41,6 +41,10 @@ t.test('reset ?to=empty leaves an empty emulator whose default key still works',
 
 t.test('reset ?accountId= resets one account and leaves the others alone', async (t) => {
   const em = await testApp(t);
+  const inventory = (accountId: number) => em.services.store.resources.all().filter((r) => r.accountId === accountId).length;
+  const alicesResources = inventory(DEMO.aliceAccountId);
+  t.ok(alicesResources > 0, 'alice has resources in the fixtures');
+  const evaluated = (await call(em, 'GetAggregateConfigRuleComplianceByPack', { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId })).json;
   const mine = await createAggregator(em, 'management extra');
   const alices = await createAggregator(em, 'alice group', { key: DEMO.aliceKey.id });
   await createPack(em, alices, 'alice pack', { key: DEMO.aliceKey.id });
@@ -49,6 +53,9 @@ t.test('reset ?accountId= resets one account and leaves the others alone', async
   t.match(res.json, { reset: DEMO.aliceAccountId, to: 'fixtures' });
   t.same(await aggregatorIds(em, DEMO.aliceKey.id), [], 'alice is back to her fixtures (she owns nothing there)');
   t.same(await aggregatorIds(em), [DEMO.aggregatorId, mine], 'the management account is untouched');
+  t.equal(inventory(DEMO.aliceAccountId), alicesResources, 'her inventory is back too');
+  t.same((await call(em, 'GetAggregateConfigRuleComplianceByPack', { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId })).json.ConfigRuleComplianceResult,
+    evaluated.ConfigRuleComplianceResult, 'and the group rules find the same resources in her account');
 
   // The management account back to its fixtures: the demo group stays, the extra goes.
   await ctl(em, 'POST', `/_emulator/reset?accountId=${DEMO.managementAccountId}`);

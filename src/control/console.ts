@@ -33,7 +33,8 @@ th{background:#eef1f4}code{font-size:12px}.meta{color:#57606a}.empty{color:#5760
 .NON_COMPLIANT,.s5xx,.s4xx{color:#b42318;font-weight:600}.COMPLIANT,.s2xx{color:#067647}
 .INSUFFICIENT_DATA,.CREATING{color:#b54708}details{margin:.2rem 0}nav a{margin-right:.8rem}`;
 
-export function consoleHtml(services: Services, control: ControlPlane, opts: { baseUrl: string }): string {
+/** `token`: the ?token= the console was opened with, carried on its link to the API description. */
+export function consoleHtml(services: Services, control: ControlPlane, opts: { baseUrl: string; token?: string }): string {
   const { store, config } = services;
   const now = services.clock.now();
   const keys = store.accounts.accessKeys();
@@ -117,7 +118,7 @@ export function consoleHtml(services: Services, control: ControlPlane, opts: { b
 <body>
 <h1>alicloud-config-emulator</h1>
 <p class="meta" data-testid="clock">Emulator time <code>${esc(iso(now))}</code>${control.clock.frozen ? ' (frozen)' : ''} · lifecycle ${esc(modeText)}</p>
-<nav><a href="#accounts">Accounts</a><a href="#aggregators">Aggregators</a><a href="#packs">Compliance packs</a><a href="#reports">Reports</a><a href="#requests">Recent requests</a><a href="#faults">Faults</a><a href="/_emulator/openapi.json">OpenAPI</a></nav>
+<nav><a href="#accounts">Accounts</a><a href="#aggregators">Aggregators</a><a href="#packs">Compliance packs</a><a href="#reports">Reports</a><a href="#requests">Recent requests</a><a href="#faults">Faults</a><a href="/_emulator/openapi.json${opts.token ? `?token=${esc(encodeURIComponent(opts.token))}` : ''}">OpenAPI</a></nav>
 <h2 id="accounts">Accounts (${accounts.length})</h2>
 ${table('accounts', ['Account id', 'Name', 'Config enabled', 'Access keys'], accountRows, 'No accounts.')}
 <h2 id="aggregators">Aggregators (${aggregators.length})</h2>

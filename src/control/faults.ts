@@ -125,13 +125,15 @@ export class FaultInjector {
       if (typeof input.times !== 'number' || !Number.isInteger(input.times) || input.times < 1) throw new FaultInputError('times must be a positive whole number');
       times = input.times;
     }
+    const givenSeed = input.seed ?? undefined;
+    if (givenSeed !== undefined && (typeof givenSeed !== 'number' || !Number.isInteger(givenSeed) || givenSeed < 0 || givenSeed > 2 ** 32 - 1)) {
+      throw new FaultInputError('seed must be a whole number between 0 and 2^32-1');
+    }
+    // Only a rule that is added takes an id (and, with --seed, the seed derived from it).
     const id = `fault-${this.nextId++}`;
     let seed: number;
-    if (input.seed !== undefined && input.seed !== null) {
-      if (typeof input.seed !== 'number' || !Number.isInteger(input.seed) || input.seed < 0 || input.seed > 2 ** 32 - 1) {
-        throw new FaultInputError('seed must be a whole number between 0 and 2^32-1');
-      }
-      seed = input.seed;
+    if (givenSeed !== undefined) {
+      seed = givenSeed;
     } else if (this.seedBase !== undefined) {
       seed = (this.seedBase + this.nextId * 0x9e3779b1) >>> 0;
     } else {

@@ -38,6 +38,7 @@ export function accountSlice(f: Fixtures, accountId: number): Fixtures {
     aggregators: (f.aggregators ?? []).filter((g) => g.accountId === accountId),
     compliancePacks: packs,
     reports: (f.reports ?? []).filter((r) => packIds.has(r.compliancePackId)),
+    resources: (f.resources ?? []).filter((r) => r.accountId === accountId),
   };
 }
 

@@ -15,7 +15,8 @@
  *   GET    /openapi.json                 this API as OpenAPI 3
  *
  * When config.adminToken is set, every route but health and ready needs `Authorization: Bearer
- * <token>` (the console also takes `?token=`, since a browser cannot send the header).
+ * <token>` (the console and the API description it links to also take `?token=`, since a browser
+ * cannot send the header).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -124,7 +125,8 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
       if (OPEN_PATHS.has(path)) return;
       const auth = req.headers.authorization;
       const bearer = auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
-      const fromQuery = path === '/_emulator/ui' ? (req.query as Query).token : undefined;
+      // Pages a browser opens (the console and the API description it links to) may carry it as ?token=.
+      const fromQuery = path === '/_emulator/ui' || path === '/_emulator/openapi.json' ? (req.query as Query).token : undefined;
       if (tokenMatches(token, bearer) || tokenMatches(token, fromQuery)) return;
       return reply
         .code(401)
@@ -226,6 +228,7 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
   });
 
   // ---- clock ----------------------------------------------------------------------------------
+  const MAX_CLOCK_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
   const clockView = () => {
     const now = control.clock.now();
     return { now: new Date(now).toISOString(), nowMs: now, frozen: control.clock.frozen };
@@ -242,6 +245,10 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
     }
     if (b.advanceMs !== undefined && (typeof b.advanceMs !== 'number' || !Number.isSafeInteger(b.advanceMs))) throw bad('advanceMs must be a whole number of ms');
     if (b.freeze !== undefined && typeof b.freeze !== 'boolean') throw bad('freeze must be true or false');
+    // Checked before anything moves: past year 9999 a time has no ISO 8601 text (the journal, the
+    // console and every timestamp of an answer would fail), and before 1970 no epoch milliseconds.
+    const target = (setTo ?? control.clock.now()) + (typeof b.advanceMs === 'number' ? b.advanceMs : 0);
+    if (!(target >= 0 && target <= MAX_CLOCK_MS)) throw bad('the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
     // Order: set, then advance, then freeze/unfreeze (a frozen clock stays where it was put).
     if (setTo !== undefined) control.clock.set(setTo);
     if (typeof b.advanceMs === 'number') control.clock.advance(b.advanceMs);
@@ -251,7 +258,8 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
 
   // ---- console and API description ------------------------------------------------------------
   app.get('/ui', async (req, reply) => {
-    const html = consoleHtml(services, control, { baseUrl: baseUrlOf(req, services.config.publicUrl) });
+    const given = (req.query as Query).token;
+    const html = consoleHtml(services, control, { baseUrl: baseUrlOf(req, services.config.publicUrl), token: typeof given === 'string' ? given : undefined });
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
   app.get('/openapi.json', async () => CONTROL_OPENAPI);
