@@ -264,6 +264,45 @@ t.test('StartAggregateConfigRuleEvaluation re-evaluates at the clock time; pack 
   t.same((await call(em, 'StartAggregateConfigRuleEvaluation', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: offRule })).json.Result, false, 'nothing evaluated');
 });
 
+t.test('results keep their history across runs: LastNonCompliantRecordTimestamp and LastCompliantFixedTimestamp', async (t) => {
+  const em = await testApp(t);
+  const { store } = em.services;
+  const RULE = 'cr-a260626622af0005a1b2';
+  const item = async (resourceId: string) => {
+    const list = (await call(em, 'ListAggregateConfigRuleEvaluationResults', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: RULE, MaxResults: 100 })).json;
+    return list.EvaluationResults.EvaluationResultList.find((r: Json) => r.EvaluationResultIdentifier.EvaluationResultQualifier.ResourceId === resourceId);
+  };
+  const first = await item('tom-share');
+  t.equal(first.ComplianceType, 'NON_COMPLIANT');
+  const foundAt = first.ResultRecordedTimestamp;
+  t.equal(first.LastNonCompliantRecordTimestamp, foundAt, 'non-compliant when last evaluated');
+  t.notOk('LastCompliantFixedTimestamp' in first, 'never fixed');
+  const compliant = (await call(em, 'ListAggregateConfigRuleEvaluationResults', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: RULE, ComplianceType: 'COMPLIANT', MaxResults: 100 })).json
+    .EvaluationResults.EvaluationResultList[0];
+  t.ok(compliant, 'the rule has a resource compliant from the first run');
+  t.notOk('LastNonCompliantRecordTimestamp' in compliant || 'LastCompliantFixedTimestamp' in compliant, 'which carries neither');
+
+  // Fixed, then evaluated again a minute later.
+  const bucket = store.resources.get(DEMO.tomAccountId, 'ACS::OSS::Bucket', 'tom-share')!;
+  store.resources.upsert({ ...bucket, configuration: { ...bucket.configuration, AccessControlList: { Grant: 'private' } } });
+  em.clock.advance(60_000);
+  await call(em, 'StartAggregateConfigRuleEvaluation', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: RULE });
+  const fixed = await item('tom-share');
+  t.match(fixed, { ComplianceType: 'COMPLIANT', LastNonCompliantRecordTimestamp: foundAt, LastCompliantFixedTimestamp: NOW + 60_000 });
+  t.same(Object.keys(fixed).slice(-2), ['RiskLevel', 'LastCompliantFixedTimestamp'], 'in the place of the reference example');
+
+  // Still compliant a minute later: the fix keeps its time.
+  em.clock.advance(60_000);
+  await call(em, 'StartAggregateConfigRuleEvaluation', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: RULE });
+  t.match(await item('tom-share'), { ResultRecordedTimestamp: NOW + 120_000, LastCompliantFixedTimestamp: NOW + 60_000, LastNonCompliantRecordTimestamp: foundAt });
+
+  // Broken again: found non-compliant now, the last fix stays in the past.
+  store.resources.upsert({ ...bucket });
+  em.clock.advance(60_000);
+  await call(em, 'StartAggregateConfigRuleEvaluation', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: RULE });
+  t.match(await item('tom-share'), { ComplianceType: 'NON_COMPLIANT', LastNonCompliantRecordTimestamp: NOW + 180_000, LastCompliantFixedTimestamp: NOW + 60_000 });
+});
+
 t.test('documented errors leave the store unchanged', async (t) => {
   const em = await testApp(t);
   const single = insertSinglePack(em);

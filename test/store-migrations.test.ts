@@ -15,6 +15,28 @@ const pack = (id: string, aggregatorId: string): CompliancePack => ({
   templateContent: '', createdAt: 1, readyAt: 1,
 });
 
+t.test('a version-4 file (before result history) is upgraded: its NON_COMPLIANT results were last found so when evaluated', async (t) => {
+  const file = tempDbFile(t);
+  const old = Store.open(file);
+  const result = (resourceId: string, complianceType: 'COMPLIANT' | 'NON_COMPLIANT') => ({
+    configRuleId: 'cr-1', accountId: ACCOUNT, resourceType: 'ACS::OSS::Bucket', resourceId, resourceName: resourceId, resourceGroupId: '',
+    regionId: 'cn-hangzhou', complianceType, annotation: '', riskLevel: 1, evaluatedAt: 5000, invokingEventMessageType: 'ConfigurationItemChangeNotification',
+  });
+  old.transaction(() => old.evaluations.replaceForRule('cr-1', [result('bad', 'NON_COMPLIANT'), result('good', 'COMPLIANT')]));
+  old.close();
+  const raw = new Database(file);
+  raw.exec('ALTER TABLE evaluation_results DROP COLUMN last_non_compliant_at; ALTER TABLE evaluation_results DROP COLUMN last_fixed_at;');
+  raw.pragma('user_version = 4');
+  raw.close();
+
+  const store = Store.open(file);
+  t.teardown(() => store.close());
+  t.equal(store.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  const byId = Object.fromEntries(store.evaluations.byRule('cr-1').map((r) => [r.resourceId, r]));
+  t.match(byId.bad, { complianceType: 'NON_COMPLIANT', lastNonCompliantAt: 5000, lastFixedAt: 0 });
+  t.match(byId.good, { complianceType: 'COMPLIANT', lastNonCompliantAt: 0, lastFixedAt: 0 });
+});
+
 t.test('a version-3 file (before the pack counts) is upgraded when it opens: counts built from its packs', async (t) => {
   const file = tempDbFile(t);
   const old = Store.open(file);
@@ -27,7 +49,8 @@ t.test('a version-3 file (before the pack counts) is upgraded when it opens: cou
   // What a version-3 emulator left: no count table, no triggers, user_version 3.
   const raw = new Database(file);
   raw.exec(`DROP TRIGGER compliance_pack_counts_insert; DROP TRIGGER compliance_pack_counts_delete;
-    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts;`);
+    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts;
+    ALTER TABLE evaluation_results DROP COLUMN last_non_compliant_at; ALTER TABLE evaluation_results DROP COLUMN last_fixed_at;`);
   raw.pragma('user_version = 3');
   raw.close();
 

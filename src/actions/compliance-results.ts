@@ -131,10 +131,12 @@ export function wireEvaluationResult(r: EvaluationResultView): Record<string, un
       OrderingTimestamp: r.evaluatedAt,
     },
     InvokingEventMessageType: r.invokingEventMessageType,
-    ...(r.complianceType === 'NON_COMPLIANT' ? { LastNonCompliantRecordTimestamp: r.evaluatedAt } : {}),
+    // History across runs (store/evaluations.ts): each is left out until it has happened once.
+    ...(r.lastNonCompliantAt ? { LastNonCompliantRecordTimestamp: r.lastNonCompliantAt } : {}),
     RemediationEnabled: false,
     ResultRecordedTimestamp: r.evaluatedAt,
     RiskLevel: r.riskLevel,
+    ...(r.lastFixedAt ? { LastCompliantFixedTimestamp: r.lastFixedAt } : {}), // after RiskLevel, as in the reference example
   };
 }
 

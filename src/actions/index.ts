@@ -100,6 +100,9 @@ export function runAction(action: CompiledAction, ctx: ActionContext, raw: Param
  */
 function reevaluate(ctx: ActionContext): void {
   const { rules, aggregatorMembers } = ctx.store.changes.take();
+  // Inserted by this request: no results yet. (Taken before the group's rules below replace objects.)
+  const inserted = new Set<string>();
+  for (const [id, written] of rules) if (written !== undefined) inserted.add(id);
   for (const aggregatorId of aggregatorMembers) {
     const owner = ctx.store.aggregators.ownerOf(aggregatorId);
     if (owner === undefined) continue;
@@ -107,9 +110,10 @@ function reevaluate(ctx: ActionContext): void {
     for (const r of ctx.store.rules.owned(owner, aggregatorId)) rules.set(r.configRuleId, r);
   }
   for (const [id, written] of rules) {
-    // A rule inserted by this request is evaluated as written (no read back); others are re-read.
+    // A rule inserted by this request is evaluated as written (no read back, no results to replace);
+    // others are re-read.
     const rule = written ?? ctx.store.rules.get(id);
-    if (rule) evaluateRule(ctx, rule, ctx.now);
+    if (rule) evaluateRule(ctx, rule, ctx.now, undefined, inserted.has(id));
     else forgetRule(ctx, id);
   }
 }

@@ -85,12 +85,14 @@ export interface RuleRun {
 /**
  * (Re-)evaluates one rule at `now` and replaces its results. `trigger` is the
  * InvokingEventMessageType written on the results (default: the rule's first trigger type).
+ * `fresh`: the rule was inserted by this very write, so it has no results (and no history) to
+ * replace: two statements fewer per rule of a new pack (issue 8, writes).
  */
-export function evaluateRule(services: EngineServices, rule: ConfigRule, now: number, trigger?: string): RuleRun {
+export function evaluateRule(services: EngineServices, rule: ConfigRule, now: number, trigger?: string, fresh = false): RuleRun {
   const { store, catalog } = services;
   const evaluator = EVALUATORS.get(rule.sourceIdentifier);
   if (rule.state !== 'ACTIVE' || rule.sourceOwner !== 'ALIYUN' || !evaluator) {
-    store.evaluations.deleteForRule(rule.configRuleId);
+    if (!fresh) store.evaluations.deleteForRule(rule.configRuleId);
     return { configRuleId: rule.configRuleId, evaluated: false, results: 0 };
   }
   const types = ruleResourceTypes(catalog, rule);
@@ -121,7 +123,7 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
       }
     }
   }
-  store.evaluations.replaceForRule(rule.configRuleId, results);
+  store.evaluations.replaceForRule(rule.configRuleId, results, fresh);
   return { configRuleId: rule.configRuleId, evaluated: true, results: results.length };
 }
 

@@ -169,4 +169,12 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (account_id, aggregator_id) DO UPDATE SET n = n + 1;
   END;
   `,
+  /* 5: each result's history across runs (a run replaces a rule's results): when the resource was
+        last found NON_COMPLIANT and when it last went from NON_COMPLIANT to COMPLIANT, for
+        ListAggregateConfigRuleEvaluationResults' LastNonCompliantRecordTimestamp and
+        LastCompliantFixedTimestamp (0 = never). */ `
+  ALTER TABLE evaluation_results ADD COLUMN last_non_compliant_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE evaluation_results ADD COLUMN last_fixed_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE evaluation_results SET last_non_compliant_at = evaluated_at WHERE compliance_type = 'NON_COMPLIANT';
+  `,
 ];
