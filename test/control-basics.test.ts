@@ -84,7 +84,7 @@ t.test('the OpenAPI document describes every control-plane route', async (t) => 
     for (const m of Object.keys(ops)) described.add(`${m.toUpperCase()} /_emulator${path.replace('{id}', ':id')}`);
   }
   const routes = em.app.printRoutes({ commonPrefix: false });
-  for (const r of ['GET /_emulator/health', 'GET /_emulator/ready', 'POST /_emulator/reset', 'GET /_emulator/state', 'POST /_emulator/state',
+  for (const r of ['GET /_emulator/', 'GET /_emulator/health', 'GET /_emulator/ready', 'POST /_emulator/reset', 'GET /_emulator/state', 'POST /_emulator/state',
     'GET /_emulator/requests', 'DELETE /_emulator/requests', 'GET /_emulator/faults', 'POST /_emulator/faults', 'DELETE /_emulator/faults',
     'DELETE /_emulator/faults/:id', 'GET /_emulator/lifecycle', 'POST /_emulator/lifecycle', 'GET /_emulator/clock', 'POST /_emulator/clock',
     'GET /_emulator/ui', 'GET /_emulator/openapi.json']) {
@@ -101,4 +101,11 @@ t.test('the OpenAPI document describes every control-plane route', async (t) => 
   for (const [name, schema] of Object.entries(res.json.components.schemas as Record<string, object>)) {
     t.doesNotThrow(() => ajv.compile(schema), `schema ${name} compiles`);
   }
+});
+
+t.test('a control-plane body over 16 MB answers 413 PayloadTooLarge, JSON', async (t) => {
+  const em = await testApp(t);
+  const res = await em.app.inject({ method: 'POST', url: '/_emulator/state', payload: 'x'.repeat(16 * 1024 * 1024 + 1) });
+  t.equal(res.statusCode, 413);
+  t.equal(JSON.parse(res.body).error.code, 'PayloadTooLarge');
 });

@@ -133,6 +133,8 @@ t.test('bad lifecycle bodies are refused and change nothing', async (t) => {
     { reports: { mode: 'immediate', colour: 1 } },
     { widgets: { mode: 'immediate' } },
     { aggregators: { mode: 'immediate' }, reports: 'soon' },
+    { reset: false },
+    { reset: 'yes' },
   ]) {
     const res = await ctl(em, 'POST', '/_emulator/lifecycle', body);
     t.equal(res.status, 400, JSON.stringify(body));

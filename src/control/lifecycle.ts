@@ -145,7 +145,8 @@ export class Lifecycle {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new LifecycleInputError('the body must be a JSON object');
     const next = { ...this.modes };
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-      if (k === 'reset' && v === true) {
+      if (k === 'reset') {
+        if (v !== true) throw new LifecycleInputError('reset must be true (back to the defaults); leave it out otherwise');
         Object.assign(next, Lifecycle.defaults(this.defaultReportDelayMs, this.defaultCreateDelayMs));
         continue;
       }

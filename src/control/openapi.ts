@@ -28,6 +28,12 @@ export const CONTROL_OPENAPI = {
   servers: [{ url: '/_emulator' }],
   security: [{ bearer: [] }],
   paths: {
+    '/': {
+      get: {
+        summary: 'Index: the name, where the console and this document are, and the routes',
+        responses: { 200: json({ type: 'object', properties: { name: { type: 'string' }, openapi: { type: 'string' }, console: { type: 'string' }, routes: { type: 'array', items: { type: 'string' } } } }) },
+      },
+    },
     '/health': { get: { summary: 'Liveness', security: [], responses: { 200: json({ type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }) } } },
     '/ready': {
       get: {
@@ -59,6 +65,7 @@ export const CONTROL_OPENAPI = {
         parameters: [
           q('action', 'Action name or glob (List*)'),
           q('accountId', 'Caller account'),
+          q('account', 'Same as accountId'),
           q('status', 'Status (503), class (4xx) or error/ok'),
           q('code', 'Error code'),
           q('limit', 'At most this many entries', { type: 'integer', minimum: 0 }),
@@ -104,12 +111,14 @@ export const CONTROL_OPENAPI = {
     },
     '/ui': {
       get: {
-        summary: 'Read-only web console (HTML); with an admin token, also accepts ?token=',
+        summary: 'Read-only web console (HTML); with an admin token, also accepts ?token= (as does this document)',
         parameters: [q('token', 'Admin token, for browsers')],
         responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
       },
     },
-    '/openapi.json': { get: { summary: 'This document', responses: { 200: json({ type: 'object' }) } } },
+    '/openapi.json': {
+      get: { summary: 'This document; with an admin token, also accepts ?token=', parameters: [q('token', 'Admin token, for browsers')], responses: { 200: json({ type: 'object' }) } },
+    },
   },
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -111,7 +111,8 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
     if (err instanceof FaultInputError || err instanceof LifecycleInputError) return reply.code(400).send({ error: { code: 'BadRequest', message: err.message } });
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) opts.log?.error({ err, method: req.method, url: req.url }, 'control plane error');
-    return reply.code(status).send({ error: { code: status === 500 ? 'InternalError' : 'BadRequest', message: err.message } });
+    const code = status === 500 ? 'InternalError' : status === 413 ? 'PayloadTooLarge' : 'BadRequest';
+    return reply.code(status).send({ error: { code, message: err.message } });
   });
 
   app.setNotFoundHandler((req, reply) =>
