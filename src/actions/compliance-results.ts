@@ -131,7 +131,7 @@ export function wireEvaluationResult(r: EvaluationResultView): Record<string, un
       OrderingTimestamp: r.evaluatedAt,
     },
     InvokingEventMessageType: r.invokingEventMessageType,
-    // History across runs (store/evaluations.ts): each is left out until it has happened once.
+    // History across runs (carried over by evaluateRule): each is left out until it has happened once.
     ...(r.lastNonCompliantAt ? { LastNonCompliantRecordTimestamp: r.lastNonCompliantAt } : {}),
     RemediationEnabled: false,
     ResultRecordedTimestamp: r.evaluatedAt,

@@ -5,7 +5,7 @@
  *
  * `aggregatorId` '' means the caller's own (single-account) rules throughout.
  */
-import { hasEvaluator } from '../engine/index.js';
+import { evaluatorOf } from '../engine/index.js';
 import { wireRuleCompliance } from '../engine/rollup.js';
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
@@ -54,7 +54,7 @@ export function ruleCompliance(ctx: ActionContext, rule: ConfigRule): { Complian
  * function rules and managed rules without an evaluator (docs/fidelity.md).
  */
 export function ruleEvaluationStatus(ctx: ActionContext, rule: ConfigRule): Record<string, unknown> {
-  const evaluated = rule.state === 'ACTIVE' && rule.sourceOwner === 'ALIYUN' && hasEvaluator(rule.sourceIdentifier);
+  const evaluated = evaluatorOf(rule) !== undefined;
   const at = evaluated ? (ctx.store.evaluations.evaluatedAt(rule.configRuleId) ?? rule.modifiedAt) : 0;
   return {
     FirstActivatedTimestamp: rule.createdAt,

@@ -5,8 +5,9 @@
  *   product). Adding a rule = its catalog entry (fixtures/catalog/managed-rules.json) + one evaluator.
  * - `evaluateRule` runs one rule over the resources in its reach (the aggregator's member accounts for
  *   an account-group rule, the owner's account for a single-account rule), filtered by resource type
- *   and scope, and REPLACES that rule's results. Inactive rules and rules without an evaluator keep no
- *   results (their compliance reads INSUFFICIENT_DATA).
+ *   and scope, and REPLACES that rule's results, each carrying its resource's history over. Rules the
+ *   engine does not run (`evaluatorOf`: inactive, custom, no evaluator) keep no results; their
+ *   compliance reads NOT_APPLICABLE when inactive, INSUFFICIENT_DATA otherwise (rollup.ts).
  * - `evaluatePack`, `evaluateAccount`, `evaluateAll` are the batch entry points; `forgetRule` drops a
  *   deleted rule's results.
  *
@@ -14,7 +15,7 @@
  * (the injected clock), never read here.
  */
 import type { Catalog } from '../catalog.js';
-import type { CompliancePack, ConfigRule, EvaluationResult, InventoryResource, Store } from '../store/index.js';
+import { resourceKey, type CompliancePack, type ConfigRule, type EvaluationResult, type InventoryResource, type ResultHistory, type Store } from '../store/index.js';
 import { ECS_EVALUATORS } from './evaluators/ecs.js';
 import { GOVERNANCE_EVALUATORS } from './evaluators/governance.js';
 import { NETWORK_EVALUATORS } from './evaluators/network.js';
@@ -31,7 +32,11 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map(
   Object.entries({ ...OSS_EVALUATORS, ...ECS_EVALUATORS, ...NETWORK_EVALUATORS, ...RAM_EVALUATORS, ...RDS_EVALUATORS, ...GOVERNANCE_EVALUATORS }),
 );
 
-export const hasEvaluator = (identifier: string): boolean => EVALUATORS.has(identifier);
+/** The evaluator that runs a rule, undefined when the engine does not evaluate it (inactive, not a managed rule, no evaluator). */
+export function evaluatorOf(rule: ConfigRule): Evaluator | undefined {
+  return rule.state === 'ACTIVE' && rule.sourceOwner === 'ALIYUN' ? EVALUATORS.get(rule.sourceIdentifier) : undefined;
+}
+
 
 /** What the engine needs from the app's services. */
 export interface EngineServices {
@@ -85,13 +90,15 @@ export interface RuleRun {
 /**
  * (Re-)evaluates one rule at `now` and replaces its results. `trigger` is the
  * InvokingEventMessageType written on the results (default: the rule's first trigger type).
+ * Each result carries its resource's history over from the previous run: NON_COMPLIANT now stamps
+ * `lastNonCompliantAt`; COMPLIANT right after NON_COMPLIANT stamps `lastFixedAt`; otherwise both stay.
  * `fresh`: the rule was inserted by this very write, so it has no results (and no history) to
- * replace: two statements fewer per rule of a new pack (issue 8, writes).
+ * read or replace: two statements fewer per rule of a new pack (issue 8, writes).
  */
 export function evaluateRule(services: EngineServices, rule: ConfigRule, now: number, trigger?: string, fresh = false): RuleRun {
   const { store, catalog } = services;
-  const evaluator = EVALUATORS.get(rule.sourceIdentifier);
-  if (rule.state !== 'ACTIVE' || rule.sourceOwner !== 'ALIYUN' || !evaluator) {
+  const evaluator = evaluatorOf(rule);
+  if (!evaluator) {
     if (!fresh) store.evaluations.deleteForRule(rule.configRuleId);
     return { configRuleId: rule.configRuleId, evaluated: false, results: 0 };
   }
@@ -100,12 +107,16 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   const results: EvaluationResult[] = [];
   // Worked out on the first resource in scope: most rules of a new pack have none (issue 8, writes).
   let params: Params | undefined;
+  let before: Map<string, ResultHistory> | undefined;
   for (const accountId of types.length > 0 ? ruleAccounts(store, rule) : []) {
     for (const type of types) {
       for (const resource of store.resources.byAccountAndType(accountId, type)) {
         if (!inScope(rule.scope, resource)) continue;
         params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
+        before ??= fresh ? new Map() : store.evaluations.history(rule.configRuleId);
         const outcome = evaluateResource(evaluator, resource, params, now);
+        const compliance = outcome.complianceType;
+        const prev = before.size === 0 ? undefined : before.get(resourceKey(accountId, resource.resourceType, resource.resourceId));
         results.push({
           configRuleId: rule.configRuleId,
           accountId,
@@ -114,11 +125,13 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
           resourceName: resource.resourceName,
           resourceGroupId: resource.resourceGroupId,
           regionId: resource.regionId,
-          complianceType: outcome.complianceType,
+          complianceType: compliance,
           annotation: outcome.annotation,
           riskLevel: rule.riskLevel,
           evaluatedAt: now,
           invokingEventMessageType: invoking,
+          lastNonCompliantAt: compliance === 'NON_COMPLIANT' ? now : (prev?.lastNonCompliantAt ?? 0),
+          lastFixedAt: compliance === 'COMPLIANT' && prev?.complianceType === 'NON_COMPLIANT' ? now : (prev?.lastFixedAt ?? 0),
         });
       }
     }

@@ -9,7 +9,7 @@
  *   - a resource (account + type + id) combines its results in the pack the same way;
  *   - an account combines the results on its resources the same way.
  */
-import type { CompliancePack, ComplianceType, ConfigRule, EvaluationResultView, Store } from '../store/index.js';
+import { resourceKey, type CompliancePack, type ComplianceType, type ConfigRule, type EvaluationResultView, type Store } from '../store/index.js';
 
 const RANK: Record<ComplianceType, number> = { NON_COMPLIANT: 3, INSUFFICIENT_DATA: 2, COMPLIANT: 1, NOT_APPLICABLE: 0 };
 
@@ -89,7 +89,7 @@ export interface ResourceRow {
 export function packResources(results: EvaluationResultView[]): ResourceRow[] {
   const byKey = new Map<string, { row: ResourceRow; types: ComplianceType[] }>();
   for (const r of results) {
-    const key = `${r.accountId}\u0000${r.resourceType}\u0000${r.resourceId}`;
+    const key = resourceKey(r.accountId, r.resourceType, r.resourceId);
     let e = byKey.get(key);
     if (!e) {
       e = { row: { accountId: r.accountId, resourceType: r.resourceType, resourceId: r.resourceId, complianceType: 'INSUFFICIENT_DATA' }, types: [] };

@@ -20,13 +20,22 @@ export interface EvaluationResult {
   evaluatedAt: number;
   invokingEventMessageType: string;
   /**
-   * History across runs, kept by `replaceForRule` (a new result needs neither): when this resource
-   * was last found NON_COMPLIANT by the rule, and when it last went from NON_COMPLIANT to COMPLIANT
-   * (0 = never).
+   * History across runs (the engine carries it over from the previous result, see `history`): when
+   * this resource was last found NON_COMPLIANT by the rule, and when it last went from
+   * NON_COMPLIANT to COMPLIANT. 0 or absent = never.
    */
   lastNonCompliantAt?: number;
   lastFixedAt?: number;
 }
+/** What a rule's previous result on a resource says, for the next run to carry over. */
+export interface ResultHistory {
+  complianceType: ComplianceType;
+  lastNonCompliantAt: number;
+  lastFixedAt: number;
+}
+
+/** The identity of a result within its rule (the table's key after the rule id): account, type and id. */
+export const resourceKey = (accountId: number, resourceType: string, resourceId: string): string => `${accountId}\u0000${resourceType}\u0000${resourceId}`;
 /** A result with the facts of its rule at query time (name, pack). */
 export interface EvaluationResultView extends EvaluationResult {
   configRuleName: string;
@@ -129,29 +138,26 @@ export class EvaluationsRepo {
   }
 
   /**
-   * Replaces every result of a rule with a new run's results, carrying each resource's history over
-   * from its previous result: NON_COMPLIANT now stamps `lastNonCompliantAt`; COMPLIANT after
-   * NON_COMPLIANT stamps `lastFixedAt`; otherwise both stay as they were. `fresh`: the rule has no
-   * results yet (inserted by the same write), so there is nothing to read or delete.
+   * Replaces every result of a rule with a new run's results. `fresh`: the rule has no results yet
+   * (inserted by the same write), so there is nothing to delete.
    */
   replaceForRule(configRuleId: string, results: EvaluationResult[], fresh = false): void {
-    const before = new Map<string, [ComplianceType, number, number]>();
-    if (!fresh) {
-      for (const [accountId, type, id, compliance, lastNonCompliantAt, lastFixedAt] of this.historyStmt.all(configRuleId)) {
-        before.set(`${accountId}\u0000${type}\u0000${id}`, [compliance, lastNonCompliantAt, lastFixedAt]);
-      }
-      this.deleteRuleStmt.run(configRuleId);
-    }
+    if (!fresh) this.deleteRuleStmt.run(configRuleId);
     // Positional values: cheaper to bind than named parameters looked up in an object, one result at a time.
     for (const r of results) {
-      const prev = before.size === 0 ? undefined : before.get(`${r.accountId}\u0000${r.resourceType}\u0000${r.resourceId}`);
-      const lastNonCompliantAt = r.complianceType === 'NON_COMPLIANT' ? r.evaluatedAt : (prev?.[1] ?? 0);
-      const lastFixedAt = r.complianceType === 'COMPLIANT' && prev?.[0] === 'NON_COMPLIANT' ? r.evaluatedAt : (prev?.[2] ?? 0);
       this.insertStmt.run(
         r.configRuleId, r.accountId, r.resourceType, r.resourceId, r.resourceName, r.resourceGroupId, r.regionId,
-        r.complianceType, r.annotation, r.riskLevel, r.evaluatedAt, r.invokingEventMessageType, lastNonCompliantAt, lastFixedAt,
+        r.complianceType, r.annotation, r.riskLevel, r.evaluatedAt, r.invokingEventMessageType, r.lastNonCompliantAt ?? 0, r.lastFixedAt ?? 0,
       );
     }
+  }
+  /** The rule's current results as history, by `resourceKey`. */
+  history(configRuleId: string): Map<string, ResultHistory> {
+    const out = new Map<string, ResultHistory>();
+    for (const [accountId, type, id, complianceType, lastNonCompliantAt, lastFixedAt] of this.historyStmt.all(configRuleId)) {
+      out.set(resourceKey(accountId, type, id), { complianceType, lastNonCompliantAt, lastFixedAt });
+    }
+    return out;
   }
   /** When the rule's last evaluation that found resources in its reach ran (undefined: it has no results). */
   evaluatedAt(configRuleId: string): number | undefined {
