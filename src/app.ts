@@ -20,13 +20,11 @@ import type { FixtureDoc } from './control/state.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
-import { formatOfRawRequest } from './protocol/common.js';
 import { FormBody, parseQuery } from './protocol/form.js';
-import { errorReply } from './protocol/serialize.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
 import { registerCors } from './routes/cors.js';
-import { rpcRoutes } from './routes/rpc.js';
+import { rpcRoutes, sendGatewayError } from './routes/rpc.js';
 import { lazySchemaCompilers } from './routes/schema-compilers.js';
 import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
 import { Store } from './store/index.js';
@@ -144,8 +142,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     frameworkErrors: (_err, req, res) => {
       const reply = res as unknown as FastifyReply;
       if (isReportPath(req.url)) return sendInvalidUri(reply, req.method, services.ids.hex(24).toUpperCase());
-      const r = errorReply(Errors.malformedParameters(), services.ids.uuid(), formatOfRawRequest(req.url, req.headers));
-      return reply.code(r.status).type(r.contentType).send(r.body);
+      return sendGatewayError(req, reply, Errors.malformedParameters(), services.ids.uuid());
     },
   });
   const control = createControlPlane(config, clock, fixtureDocs);
@@ -163,7 +160,6 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
 
   // Errors fastify raises before a route runs (body too large, bad content) still get the API shape.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const requestId = services.ids.uuid();
     let apiError: ApiError;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiError = Errors.bodyTooLarge();
     else if (err.statusCode && err.statusCode < 500) apiError = Errors.malformedParameters();
@@ -171,14 +167,9 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
       log?.error({ err, method: req.method, url: req.url }, 'unhandled error');
       apiError = Errors.internalError();
     }
-    const r = errorReply(apiError, requestId, formatOfRawRequest(req.url, req.headers));
-    return reply.code(r.status).type(r.contentType).send(r.body);
+    return sendGatewayError(req, reply, apiError, services.ids.uuid());
   });
-  app.setNotFoundHandler((req, reply) => {
-    const requestId = services.ids.uuid();
-    const r = errorReply(Errors.actionNotFound(), requestId, formatOfRawRequest(req.url, req.headers));
-    return reply.code(r.status).type(r.contentType).send(r.body);
-  });
+  app.setNotFoundHandler((req, reply) => sendGatewayError(req, reply, Errors.actionNotFound(), services.ids.uuid()));
 
   try {
     state.loaded = loadConfiguredFixtures(services, fixtureDocs);

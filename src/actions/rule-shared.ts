@@ -34,16 +34,8 @@ export const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.V
 
 const tagResourceType = (aggregatorId: string) => (aggregatorId ? TAG_RESOURCE_TYPES.aggregateRule : TAG_RESOURCE_TYPES.rule);
 
-// ---- compliance --------------------------------------------------------------------------------
-
-/**
- * The compliance of a rule as Get/List answers show it: the roll-up of its evaluation results
- * (src/engine/rollup.ts; no result is INSUFFICIENT_DATA), NOT_APPLICABLE with no count for a
- * disabled rule, as in the pack views and reports.
- */
-export function ruleCompliance(ctx: ActionContext, rule: ConfigRule): { ComplianceType: string; Count: number } {
-  return wireRuleCompliance(ctx.store, rule);
-}
+// ---- evaluation status -------------------------------------------------------------------------
+// (A rule's Compliance is wireRuleCompliance of src/engine/rollup.ts, as in the pack views and reports.)
 
 /**
  * ConfigRuleEvaluationStatus of Get*ConfigRule. An active rule the engine evaluates (a managed rule
@@ -381,7 +373,7 @@ export function wireRuleDetail(ctx: ActionContext, rule: ConfigRule): Record<str
   return {
     AccountId: rule.accountId,
     ...(aggregate ? { AccountIdsScope: s.accountIdsScope ?? '' } : {}),
-    Compliance: ruleCompliance(ctx, rule),
+    Compliance: wireRuleCompliance(ctx.store, rule),
     ConfigRuleArn: arn(rule),
     ConfigRuleEvaluationStatus: ruleEvaluationStatus(ctx, rule),
     ConfigRuleId: rule.configRuleId,
@@ -424,7 +416,7 @@ export function wireRuleSummary(ctx: ActionContext, rule: ConfigRule): Record<st
   return {
     AccountId: rule.accountId,
     AutomationType: '',
-    Compliance: ruleCompliance(ctx, rule),
+    Compliance: wireRuleCompliance(ctx.store, rule),
     ConfigRuleArn: arn(rule),
     ConfigRuleId: rule.configRuleId,
     ConfigRuleName: rule.name,
@@ -495,7 +487,7 @@ export function filterRules(ctx: ActionContext, aggregatorId: string, q: ListInp
     if (name && !r.name.toLowerCase().includes(name)) return false;
     if (keyword && ![r.configRuleId, r.name, r.description, r.sourceIdentifier].some((v) => v.toLowerCase().includes(keyword))) return false;
     if (types.length > 0 && !ruleResourceTypes(ctx, r).some((t) => types.includes(t))) return false;
-    if (q.ComplianceType && ruleCompliance(ctx, r).ComplianceType !== q.ComplianceType) return false;
+    if (q.ComplianceType && wireRuleCompliance(ctx.store, r).ComplianceType !== q.ComplianceType) return false;
     if (!hasTags(ctx, r.configRuleId, tags)) return false;
     return true;
   });

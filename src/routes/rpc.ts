@@ -24,10 +24,9 @@ import { lookupAction, runAction } from '../actions/index.js';
 import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
-import { API_VERSION, formatOfRawRequest, readCommon } from '../protocol/common.js';
+import { API_VERSION, formatOfRawRequest, readCommon, replyFormat } from '../protocol/common.js';
 import { emptyParams, FormBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
-import { replyFormat } from '../protocol/common.js';
 import type { RpcHooks } from '../control/hooks.js';
 import type { JournalFault } from '../control/journal.js';
 import { writeCallLine } from './call-log.js';
@@ -85,6 +84,14 @@ function send(reply: FastifyReply, r: Reply, headers?: Record<string, string>): 
   reply.code(r.status);
   if (headers) reply.headers(headers);
   return reply.type(r.contentType).send(r.body);
+}
+
+/**
+ * An API error for a request the pipeline did not run (an unsupported method, no route, a body
+ * fastify refused), in the format read from the raw request.
+ */
+export function sendGatewayError(req: Pick<FastifyRequest, 'url' | 'headers'>, reply: FastifyReply, error: ApiError, requestId: string): FastifyReply {
+  return send(reply, errorReply(error, requestId, formatOfRawRequest(req.url, req.headers)));
 }
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
@@ -196,9 +203,6 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
   app.route({
     method: ['HEAD', 'PUT', 'DELETE', 'PATCH'],
     url: '/',
-    handler: (req, reply) => {
-      const r = errorReply(Errors.unsupportedMethod(), services.ids.uuid(), formatOfRawRequest(req.url, req.headers));
-      return send(reply, r);
-    },
+    handler: (req, reply) => sendGatewayError(req, reply, Errors.unsupportedMethod(), services.ids.uuid()),
   });
 }
