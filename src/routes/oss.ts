@@ -141,6 +141,13 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
     }
     if (!file || file.etag === '') return noSuchKey();
     const etag = `"${file.etag}"`;
+    const size = file.content.length;
+    // If-None-Match is decided before Range; an unsatisfiable range is an error, without the object's headers.
+    const notModified = req.headers['if-none-match'] === etag;
+    const range = notModified ? undefined : byteRange(req.headers.range, size, req.headers['x-oss-range-behavior'] === 'standard');
+    if (range === 'unsatisfiable') {
+      return fail({ status: 416, code: 'InvalidRange', message: 'The requested range cannot be satisfied', extra: { RangeRequested: String(req.headers.range), ActualObjectSize: String(size) } });
+    }
     reply
       .code(200)
       .header('x-oss-request-id', requestId)
@@ -149,13 +156,7 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
       .header('accept-ranges', 'bytes')
       .header('content-disposition', `attachment; filename="${objectKey.slice(objectKey.lastIndexOf('/') + 1)}"`)
       .type(file.contentType);
-    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-    const size = file.content.length;
-    const range = byteRange(req.headers.range, size, req.headers['x-oss-range-behavior'] === 'standard');
-    if (range === 'unsatisfiable') {
-      reply.removeHeader('etag').removeHeader('last-modified').removeHeader('content-disposition');
-      return fail({ status: 416, code: 'InvalidRange', message: 'The requested range cannot be satisfied', extra: { RangeRequested: String(req.headers.range), ActualObjectSize: String(size) } });
-    }
+    if (notModified) return reply.code(304).send();
     let body = file.content;
     if (range) {
       body = body.subarray(range.start, range.end + 1);
