@@ -98,7 +98,7 @@ export function loadConfiguredFixtures(services: Services, docs: FixtureDoc[] = 
   const { config, store, catalog } = services;
   let summary: LoadSummary | null = null;
   if (config.fixtures === 'none') store.transaction(() => ensureDefaultKey(store));
-  else summary = loadFixtures(store, docs, (id) => catalog.managedRule(id) !== undefined, { catalog, now: services.clock.now() });
+  else summary = loadFixtures(store, docs, { catalog, now: services.clock.now() });
   // Access keys from --access-keys / CONFIG_EMULATOR_ACCESS_KEYS come after the fixtures (they win
   // over same-id fixture keys; their unknown accounts are created with Config enabled).
   loadAccessKeys(store, parseAccessKeys(config.accessKeys));

@@ -19,7 +19,7 @@ const T = DEMO.tomAccountId;
 function demoStore(): Store {
   const store = Store.open(':memory:');
   const demo = JSON.parse(readFileSync(new URL('../fixtures/demo.json', import.meta.url), 'utf8')) as Fixtures;
-  loadFixtures(store, [{ file: 'demo.json', fixtures: demo }], (id) => catalog.managedRule(id) !== undefined, { catalog, now: NOW });
+  loadFixtures(store, [{ file: 'demo.json', fixtures: demo }], { catalog, now: NOW });
   return store;
 }
 
@@ -133,7 +133,7 @@ t.test('fixtures: resources are validated with file, path and problem', async (t
   const base: Fixtures = { accounts: [{ accountId: 1 }] };
   const bad = (resources: unknown[], at: RegExp) => {
     try {
-      loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources } as Fixtures }], () => true);
+      loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources } as Fixtures }]);
       t.fail(`expected ${at}`);
     } catch (e) {
       t.ok(e instanceof FixtureError, 'a FixtureError');
@@ -147,7 +147,7 @@ t.test('fixtures: resources are validated with file, path and problem', async (t
   bad([{ ...ok, tags: { a: 1 } }], /\$\.resources\[0\]\.tags\.a: must be a string/);
   bad([ok, ok], /\$\.resources\[1\]\.resourceId: duplicate resource/);
   t.equal(store.resources.count(), 0, 'nothing was written');
-  const summary = loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources: [ok] } as Fixtures }], () => true);
+  const summary = loadFixtures(store, [{ file: 'f.json', fixtures: { ...base, resources: [ok] } as Fixtures }]);
   t.equal(summary.resources, 1);
   t.same(store.resources.get(1, 'ACS::OSS::Bucket', 'b')?.resourceName, 'b', 'resourceName defaults to the id');
 });

@@ -16,14 +16,13 @@ export type ResetTarget = (typeof RESET_TARGETS)[number];
 export const IMPORT_MODES = ['replace', 'merge'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];
 
-const knownRule = (services: Services) => (id: string) => services.catalog.managedRule(id) !== undefined;
 
 /** Everything back to the fixtures loaded at start (or to an empty emulator with its default key). */
 export function resetAll(services: Services, docs: FixtureDoc[], to: ResetTarget): LoadSummary | null {
   const { store } = services;
   return store.transaction(() => {
     store.clear();
-    if (to === 'fixtures' && docs.length > 0) return loadFixtures(store, docs, knownRule(services), { catalog: services.catalog, now: services.clock.now() });
+    if (to === 'fixtures' && docs.length > 0) return loadFixtures(store, docs, { catalog: services.catalog, now: services.clock.now() });
     ensureDefaultKey(store);
     return null;
   });
@@ -57,7 +56,7 @@ export function resetAccount(services: Services, docs: FixtureDoc[], accountId: 
     store.clearAccount(accountId);
     if (to === 'empty') return null;
     const slices = docs.map((d) => ({ file: d.file, fixtures: accountSlice(d.fixtures, accountId) }));
-    return loadFixtures(store, slices, knownRule(services), { catalog: services.catalog, now: services.clock.now() });
+    return loadFixtures(store, slices, { catalog: services.catalog, now: services.clock.now() });
   });
 }
 
@@ -67,6 +66,6 @@ export function importState(services: Services, doc: unknown, mode: ImportMode, 
   const { store } = services;
   return store.transaction(() => {
     if (mode === 'replace') store.clear();
-    return loadFixtures(store, [{ file, fixtures: doc as Fixtures }], knownRule(services), { catalog: services.catalog, now: services.clock.now() });
+    return loadFixtures(store, [{ file, fixtures: doc as Fixtures }], { catalog: services.catalog, now: services.clock.now() });
   });
 }

@@ -148,7 +148,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
 export interface LoadSummary { accounts: number; aggregators: number; compliancePacks: number; configRules: number; reports: number; resources: number }
 
 export interface LoadOptions {
-  /** Catalog for parameter defaults and resource types (default: the bundled catalog). */
+  /** Catalog that managed-rule identifiers are checked against, with parameter defaults and resource types (default: the bundled catalog). */
   catalog?: Catalog;
   /**
    * Evaluation time of the loaded rules (the injected clock's now). Default: the latest timestamp the
@@ -174,14 +174,10 @@ export function latestFixtureTime(docs: { fixtures: Fixtures }[]): number {
 
 /**
  * Loads fixture documents into the store in one transaction: all of them or nothing.
- * Managed-rule identifiers are checked against the catalog by `knownRule`.
+ * Managed-rule identifiers are checked against the catalog (`options.catalog`).
  */
-export function loadFixtures(
-  store: Store,
-  docs: { file: string; fixtures: Fixtures }[],
-  knownRule: (id: string) => boolean,
-  options: LoadOptions = {},
-): LoadSummary {
+export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtures }[], options: LoadOptions = {}): LoadSummary {
+  const catalog = options.catalog ?? bundledCatalog();
   const known = { accounts: new Set(store.accounts.list().map((a) => a.accountId)), packIds: new Set<string>(), aggregatorIds: new Set<string>() };
   for (const { file, fixtures } of docs) {
     const check: Check = (cond, at, problem) => {
@@ -189,7 +185,7 @@ export function loadFixtures(
     };
     validate(fixtures, check, known);
     (fixtures.compliancePacks ?? []).forEach((pk, i) =>
-      pk.configRules.forEach((r, j) => check(knownRule(r.managedRuleIdentifier), `$.compliancePacks[${i}].configRules[${j}].managedRuleIdentifier`, `unknown managed rule "${r.managedRuleIdentifier}"`)),
+      pk.configRules.forEach((r, j) => check(catalog.managedRule(r.managedRuleIdentifier) !== undefined, `$.compliancePacks[${i}].configRules[${j}].managedRuleIdentifier`, `unknown managed rule "${r.managedRuleIdentifier}"`)),
     );
   }
   const summary: LoadSummary = { accounts: 0, aggregators: 0, compliancePacks: 0, configRules: 0, reports: 0, resources: 0 };
@@ -244,7 +240,7 @@ export function loadFixtures(
       }
     }
     // The inventory (or the rules) changed: every rule is evaluated again before any report is taken.
-    evaluateAll({ store, catalog: options.catalog ?? bundledCatalog() }, evaluatedAt);
+    evaluateAll({ store, catalog }, evaluatedAt);
     for (const { fixtures: f } of docs) {
       for (const r of f.reports ?? []) {
         const pack = store.packs.get(r.compliancePackId)!;
