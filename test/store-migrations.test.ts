@@ -1,7 +1,8 @@
 /**
  * Schema migrations (src/store/migrations.ts): a database file written by an older emulator is
  * brought up to date when it opens, its data kept; a newer one is refused and left as it is.
- * Migration 4 counts the packs per owner (List's TotalCount, Create's limit check).
+ * Migration 4 counts the packs per owner (List's TotalCount, Create's limit check); migration 5
+ * keeps each evaluation result's history across runs.
  */
 import t, { type Test } from 'tap';
 import Database from 'better-sqlite3';
@@ -10,6 +11,8 @@ import { Store, type CompliancePack } from '../src/store/index.js';
 import { openDescriptorsOf, tempDbFile } from './helpers.js';
 
 const ACCOUNT = 1009318965421234;
+/** What a file from before migration 5 lacks. */
+const UNDO_RESULT_HISTORY = 'ALTER TABLE evaluation_results DROP COLUMN last_non_compliant_at; ALTER TABLE evaluation_results DROP COLUMN last_fixed_at;';
 const pack = (id: string, aggregatorId: string): CompliancePack => ({
   compliancePackId: id, accountId: ACCOUNT, aggregatorId, name: id, description: '', templateId: '', riskLevel: 1, scope: {},
   templateContent: '', createdAt: 1, readyAt: 1,
@@ -25,7 +28,7 @@ t.test('a version-4 file (before result history) is upgraded: its NON_COMPLIANT 
   old.transaction(() => old.evaluations.replaceForRule('cr-1', [result('bad', 'NON_COMPLIANT'), result('good', 'COMPLIANT')]));
   old.close();
   const raw = new Database(file);
-  raw.exec('ALTER TABLE evaluation_results DROP COLUMN last_non_compliant_at; ALTER TABLE evaluation_results DROP COLUMN last_fixed_at;');
+  raw.exec(UNDO_RESULT_HISTORY);
   raw.pragma('user_version = 4');
   raw.close();
 
@@ -49,8 +52,7 @@ t.test('a version-3 file (before the pack counts) is upgraded when it opens: cou
   // What a version-3 emulator left: no count table, no triggers, user_version 3.
   const raw = new Database(file);
   raw.exec(`DROP TRIGGER compliance_pack_counts_insert; DROP TRIGGER compliance_pack_counts_delete;
-    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts;
-    ALTER TABLE evaluation_results DROP COLUMN last_non_compliant_at; ALTER TABLE evaluation_results DROP COLUMN last_fixed_at;`);
+    DROP TRIGGER compliance_pack_counts_move; DROP TABLE compliance_pack_counts; ${UNDO_RESULT_HISTORY}`);
   raw.pragma('user_version = 3');
   raw.close();
 
