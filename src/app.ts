@@ -20,7 +20,7 @@ import type { FixtureDoc } from './control/state.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
-import { FormBody, parseQuery } from './protocol/form.js';
+import { FormBody, OpaqueBody, parseQuery } from './protocol/form.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
 import { registerCors } from './routes/cors.js';
@@ -153,10 +153,11 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   // CORS for browser demos (on by default; --cors off disables it).
   registerCors(app, config.cors);
 
-  // Bodies: forms keep their raw text (V3 signatures hash it); any other type is ignored.
+  // Bodies: forms keep their raw text (V3 signatures hash it); any other type gives no parameters,
+  // only its bytes, for the V3 hashed payload.
   await app.register(formbody, { bodyLimit: BODY_LIMIT, parser: (raw: string) => new FormBody(raw) as never });
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, _body, done) => done(null, undefined));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, new OpaqueBody(body as Buffer)));
 
   // Errors fastify raises before a route runs (body too large, bad content) still get the API shape.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {

@@ -17,8 +17,8 @@ export interface AuthRequest {
   rawQuery?: string;
   /** The query string already decoded (parseForm of rawQuery), when the caller has it. */
   query?: Params;
-  /** The form body text as received, '' when there is none (V3 hashes its bytes). */
-  rawBody?: string;
+  /** The body as received: a form's text, another type's bytes, '' when there is none (V3 hashes it). */
+  rawBody?: string | Buffer;
 }
 
 /**

@@ -135,11 +135,11 @@ export interface V3Canonical {
 /** `signedHeadersText`: the names joined with ';', when the caller has it already. */
 export function v3Canonical(
   algorithm: string,
-  req: { method: string; rawQuery: string; query?: Params; rawBody: string; headers: AuthRequest['headers'] },
+  req: { method: string; rawQuery: string; query?: Params; rawBody: string | Buffer; headers: AuthRequest['headers'] },
   signedHeaders: readonly string[],
   signedHeadersText: string = signedHeaders.join(';'),
 ): V3Canonical {
-  const hashedPayload = req.rawBody === '' ? EMPTY_PAYLOAD_HASH[algorithm] : v3Hash(algorithm, Buffer.from(req.rawBody, 'utf8'));
+  const hashedPayload = req.rawBody.length === 0 ? EMPTY_PAYLOAD_HASH[algorithm] : v3Hash(algorithm, req.rawBody);
   let canonicalHeaders = '';
   for (let i = 0; i < signedHeaders.length; i++) {
     const h = signedHeaders[i];

@@ -2,8 +2,8 @@
  * Strict application/x-www-form-urlencoded decoding for query strings and form bodies.
  *
  * Unlike URLSearchParams it refuses malformed percent-encoding (the gateway answers
- * RequestParameterMalformed), and it keeps the first value of a repeated key, as OSS and the
- * gateway do.
+ * RequestParameterMalformed), and it keeps the first value of a repeated key, as OSS does. (A key
+ * in both the query and a form body takes the body's value: the RPC route merges them.)
  */
 import { Errors } from '../errors.js';
 
@@ -136,6 +136,14 @@ export class FormBody {
       this.error = err;
     }
   }
+}
+
+/**
+ * A body that is not a form (JSON, text, bytes): the RPC route reads no parameters from it, but
+ * keeps its bytes, which a V3 signature hashes all the same.
+ */
+export class OpaqueBody {
+  constructor(readonly raw: Buffer) {}
 }
 
 // RFC 3986 unreserved characters: percentEncode leaves such a string as it is.

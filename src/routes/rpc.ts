@@ -1,7 +1,8 @@
 /**
  * The RPC route: GET|POST / — the whole request pipeline in order.
  *
- *   1. parameters  query merged with the form body (first occurrence of a key wins)
+ *   1. parameters  query merged with the form body (within each, the first occurrence of a key
+ *                  wins; a key in both takes the body's value, as the SDKs sign it)
  *   2. format      Format=JSON|XML, or the default for the request's style; from here errors
  *                  are rendered in the right format
  *   3. common      Action and Version, from parameters or x-acs-* headers
@@ -25,7 +26,7 @@ import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, formatOfRawRequest, readCommon, replyFormat } from '../protocol/common.js';
-import { emptyParams, FormBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
+import { emptyParams, FormBody, OpaqueBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import type { RpcHooks } from '../control/hooks.js';
 import type { JournalFault } from '../control/journal.js';
@@ -127,8 +128,8 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       }
       let params: Params = query;
       if (body) {
-        params = Object.assign(emptyParams(), query);
-        for (const k in body.fields) if (!(k in params)) params[k] = body.fields[k];
+        // Body over query: openapi-client's V1 signature covers { ...query, ...body }.
+        params = Object.assign(emptyParams(), query, body.fields);
       }
       record.rawParams = { query: queryText, body: body && body.error === undefined ? body.raw : '' };
       // 2. format
@@ -144,7 +145,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       if (common.version !== undefined && common.version !== '' && common.version !== API_VERSION) throw Errors.invalidVersion();
       // 4. auth (first look at the store in this call: notice other processes' writes)
       services.store.sync();
-      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: queryText, query, rawBody: body?.raw ?? '' });
+      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: queryText, query, rawBody: body ? body.raw : req.body instanceof OpaqueBody ? req.body.raw : '' });
       record.accountId = caller.accountId;
       if (caller.warning) {
         extraHeaders = { [AUTH_WARNING_HEADER]: caller.warning };

@@ -47,6 +47,8 @@ export interface V3Options {
   method?: 'GET' | 'POST';
   query?: Record<string, string>;
   body?: Record<string, string>;
+  /** A body that is not a form, sent and hashed as these bytes with this content-type. */
+  rawBody?: { contentType: string; bytes: Buffer };
   now: number;
   nonce?: string;
   algorithm?: 'ACS3-HMAC-SHA256' | 'ACS3-HMAC-SM3';
@@ -54,20 +56,20 @@ export interface V3Options {
   /** Headers left out before signing. */
   omitHeaders?: string[];
   /** Changes the request after signing (to break it on purpose). */
-  tamper?: (r: { url: string; payload: string; headers: Record<string, string> }) => void;
+  tamper?: (r: { url: string; payload: string | Buffer; headers: Record<string, string> }) => void;
 }
 
 /** Sends a V3 (ACS3) request as the SDK does: x-acs-* headers, Authorization, form body. */
 export async function v3Call(em: Emulator, action: string, key: Key, opts: V3Options) {
   const alg = opts.algorithm ?? 'ACS3-HMAC-SHA256';
   const method = opts.method ?? 'POST';
-  const payload = opts.body ? qs(opts.body) : '';
+  const payload: string | Buffer = opts.rawBody ? opts.rawBody.bytes : opts.body ? qs(opts.body) : '';
   const headers: Record<string, string> = {
     host: '127.0.0.1:8080', 'x-acs-action': action, 'x-acs-version': '2020-09-07', 'x-acs-date': iso(opts.now),
     'x-acs-signature-nonce': opts.nonce ?? freshNonce(), accept: 'application/json',
     'x-acs-content-sha256': OpenApiUtil.hexEncode(OpenApiUtil.hash(Buffer.from(payload), alg)), ...opts.extraHeaders,
   };
-  if (payload) headers['content-type'] = 'application/x-www-form-urlencoded';
+  if (payload.length) headers['content-type'] = opts.rawBody ? opts.rawBody.contentType : 'application/x-www-form-urlencoded';
   const payloadHash = headers['x-acs-content-sha256'];
   for (const h of opts.omitHeaders ?? []) delete headers[h];
   const req = new $tea.Request();
@@ -76,8 +78,8 @@ export async function v3Call(em: Emulator, action: string, key: Key, opts: V3Opt
   req.query = opts.query ?? {};
   req.headers = headers;
   headers.Authorization = OpenApiUtil.getAuthorization(req, alg, payloadHash, key.id, key.secret);
-  const r = { url: opts.query && Object.keys(opts.query).length ? `/?${qs(opts.query)}` : '/', payload, headers };
+  const r: { url: string; payload: string | Buffer; headers: Record<string, string> } = { url: opts.query && Object.keys(opts.query).length ? `/?${qs(opts.query)}` : '/', payload, headers };
   opts.tamper?.(r);
-  const res = await em.app.inject({ method, url: r.url, payload: r.payload || undefined, headers: r.headers });
+  const res = await em.app.inject({ method, url: r.url, payload: r.payload.length ? r.payload : undefined, headers: r.headers });
   return { status: res.statusCode, headers: res.headers, body: res.body, json: JSON.parse(res.body) as Record<string, any> };
 }

@@ -113,7 +113,7 @@ t.test('V3 errors in strict mode', async (t) => {
   isError(t, wrong, 400, 'SignatureDoesNotMatch', /^Specified signature does not match our calculation\. server StringToSign is \[ACS3-HMAC-SHA256\n[0-9a-f]{64}\]$/);
   const sm3 = await v3Call(em, 'CreateAggregator', { id: DEFAULT.id, secret: 'wrong' }, { body, now: NOW, algorithm: 'ACS3-HMAC-SM3' });
   isError(t, sm3, 400, 'SignatureDoesNotMatch', /\[ACS3-HMAC-SM3\n[0-9a-f]{64}\]$/);
-  const bodyTampered = await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, tamper: (r) => (r.payload = r.payload.replace('x', 'y')) });
+  const bodyTampered = await v3Call(em, 'CreateAggregator', DEFAULT, { body, now: NOW, tamper: (r) => (r.payload = String(r.payload).replace('x', 'y')) });
   isError(t, bodyTampered, 400, 'SignatureDoesNotMatch', /StringToSign/); // the body no longer matches x-acs-content-sha256
   const queryTampered = await v3Call(em, 'ListAggregators', DEFAULT, { query: { MaxResults: '10' }, now: NOW, tamper: (r) => (r.url = '/?MaxResults=11') });
   isError(t, queryTampered, 400, 'SignatureDoesNotMatch');
@@ -236,4 +236,22 @@ t.test('V3 without an x-acs-content-sha256 header: the computed body hash is use
   t.equal(unsent.status, 200, 'signed without the header: verifies against the computed hash');
   const dropped = await v3Call(em, 'ListAggregators', DEFAULT, { query: { MaxResults: '10' }, now: NOW, tamper: (r) => delete r.headers['x-acs-content-sha256'] });
   t.equal(dropped.json.Code, 'SignatureDoesNotMatch', 'a signed header that went missing changes the canonical request');
+});
+
+t.test('V3 with a body that is not a form: its bytes are hashed, its content gives no parameters', async (t) => {
+  const em = await testApp(t, strict);
+  const json = { contentType: 'application/json', bytes: Buffer.from(JSON.stringify({ AggregatorId: 'ca-0000000000000000dead' })) };
+  const res = await v3Call(em, 'GetAggregator', DEFAULT, { query: { AggregatorId: DEMO.aggregatorId }, rawBody: json, now: NOW });
+  t.equal(res.status, 200, 'the signature over the JSON bytes holds');
+  t.equal(res.json.Aggregator.AggregatorId, DEMO.aggregatorId, "the query's parameter, not the JSON body's");
+  const binary = { contentType: 'application/octet-stream', bytes: Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41]) };
+  const bytes = await v3Call(em, 'GetAggregator', DEFAULT, { query: { AggregatorId: DEMO.aggregatorId }, rawBody: binary, now: NOW });
+  t.equal(bytes.status, 200, 'bytes that are not UTF-8 are hashed as they are');
+  const changed = await v3Call(em, 'GetAggregator', DEFAULT, {
+    query: { AggregatorId: DEMO.aggregatorId }, rawBody: json, now: NOW,
+    tamper: (r) => { r.payload = Buffer.from(JSON.stringify({ AggregatorId: 'ca-0000000000000000beef' })); },
+  });
+  isError(t, changed, 400, 'SignatureDoesNotMatch');
+  const missing = await v3Call(em, 'GetAggregator', DEFAULT, { rawBody: { contentType: 'application/json', bytes: Buffer.from(`{"AggregatorId":"${DEMO.aggregatorId}"}`) }, now: NOW });
+  isError(t, missing, 400, 'MissingAggregatorId');
 });
