@@ -10,7 +10,7 @@ import type { Params } from '../protocol/form.js';
 /** What the RPC route hands to authentication. Only protocol/auth code reads raw strings. */
 export interface AuthRequest {
   method: string;
-  /** Query merged with the form body (percent-decoded; first occurrence of a key wins). */
+  /** Query merged with the form body (percent-decoded; the body's value for a name in both). */
   params: Params;
   headers: Headers;
   /** The URL query string as received, without '?' (V3 canonicalizes the query alone). */

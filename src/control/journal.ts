@@ -80,11 +80,10 @@ interface Recorded {
 
 /** The parameters of an entry, decoded as the route decoded them: the query's, then the body's new keys. */
 function paramsOf(r: Recorded): Record<string, string> {
-  const params = emptyParams();
-  if (r.query === undefined) return params;
-  parseForm(r.query, params);
-  if (r.body) parseForm(r.body, params);
-  return params;
+  if (r.query === undefined) return emptyParams();
+  const params = parseForm(r.query);
+  // As the RPC route merges them: a name in both takes the body's value.
+  return r.body ? Object.assign(params, parseForm(r.body)) : params;
 }
 
 function entryOf(r: Recorded): JournalEntry {

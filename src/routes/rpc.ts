@@ -51,7 +51,7 @@ export interface CallRecord {
   /**
    * The parameters as received: the query string and the form body (each '' when absent), set
    * once they parsed. The journal keeps these two strings rather than the parsed object and
-   * decodes them when it is read (parseForm of each, query first: the same parameters).
+   * decodes them when it is read (parseForm of each, merged as here: the same parameters).
    */
   rawParams: { query: string; body: string } | undefined;
   /** Emulator time at which the call arrived (the journal's time). */
