@@ -80,7 +80,7 @@ t.test('CreateAggregateConfigRule + GetAggregateConfigRule in JSON and XML', asy
 
   const xml = await call(em, 'GetAggregateConfigRule', { AggregatorId: AGG, ConfigRuleId: id }, { format: 'XML' });
   t.equal(xml.status, 200);
-  t.match(xml.body, /^<\?xml version="1.0" encoding="UTF-8"\?><GetAggregateConfigRuleResponse><RequestId>/);
+  t.match(xml.body, /^<\?xml version="1.0" encoding="utf-8"\?><GetAggregateConfigRuleResponse><RequestId>/);
   t.match(xml.body, `<ConfigRuleId>${id}</ConfigRuleId>`);
   t.match(xml.body, '<InputParameters><bandwidth>20</bandwidth></InputParameters>');
   t.match(xml.body, '<TagsScope><TagKey>env</TagKey><TagValue>prod</TagValue></TagsScope>');

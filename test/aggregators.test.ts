@@ -94,7 +94,7 @@ t.test('UpdateAggregator', async (t) => {
   await t.test('XML: leaves unspecified fields as they were', async (t) => {
     const res = await call(em, 'UpdateAggregator', { AggregatorId: id, Description: 'xml' }, { format: 'XML' });
     t.equal(res.status, 200);
-    t.match(res.body, new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?><UpdateAggregatorResponse><RequestId>[0-9A-F-]{36}</RequestId><AggregatorId>${id}</AggregatorId></UpdateAggregatorResponse>$`));
+    t.match(res.body, new RegExp(`^<\\?xml version="1.0" encoding="utf-8"\\?><UpdateAggregatorResponse><RequestId>[0-9A-F-]{36}</RequestId><AggregatorId>${id}</AggregatorId></UpdateAggregatorResponse>$`));
     const got = (await call(em, 'GetAggregator', { AggregatorId: id })).json.Aggregator;
     t.equal(got.AggregatorName, 'renamed');
     t.equal(got.Description, 'xml');

@@ -49,7 +49,7 @@ t.test('CreateConfigRule + GetConfigRule in JSON and XML', async (t) => {
   t.equal(r.ResourceNameScope, 'eip-a');
   t.same(r.InputParameters, { bandwidth: '15' });
   const xml = await call(em, 'GetConfigRule', { ConfigRuleId: id }, { format: 'XML' });
-  t.match(xml.body, /^<\?xml version="1.0" encoding="UTF-8"\?><GetConfigRuleResponse><RequestId>[^<]+<\/RequestId><ConfigRule><AccountId>/);
+  t.match(xml.body, /^<\?xml version="1.0" encoding="utf-8"\?><GetConfigRuleResponse><RequestId>[^<]+<\/RequestId><ConfigRule><AccountId>/);
   t.match(xml.body, '<Scope><ComplianceResourceTypes>ACS::EIP::EipAddress</ComplianceResourceTypes></Scope>');
   const cx = await call(em, 'CreateConfigRule', { ...base, ConfigRuleName: 'x' }, { format: 'XML' });
   t.match(cx.body, /<CreateConfigRuleResponse><RequestId>[^<]+<\/RequestId><ConfigRuleId>cr-[0-9a-f]{20}<\/ConfigRuleId><\/CreateConfigRuleResponse>/);

@@ -19,10 +19,11 @@ t.test('Format decides JSON or XML, case-insensitively; classic requests default
     t.match(JSON.parse(res.body).RequestId, REQUEST_ID);
   }
   const xml = await call(em, 'GetAggregateCompliancePackReport', report, { format: null });
-  t.equal(xml.headers['content-type'], 'text/xml;charset=utf-8');
-  t.match(xml.body, /^<\?xml version="1\.0" encoding="UTF-8"\?><GetAggregateCompliancePackReportResponse><RequestId>/);
+  // Successes: the API page's example type (errors keep text/xml;charset=utf-8, below).
+  t.equal(xml.headers['content-type'], 'application/xml;charset=utf-8');
+  t.match(xml.body, /^<\?xml version="1\.0" encoding="utf-8"\?><GetAggregateCompliancePackReportResponse><RequestId>/);
   const lower = await call(em, 'GetAggregateCompliancePackReport', report, { format: 'xml' as 'XML' });
-  t.equal(lower.headers['content-type'], 'text/xml;charset=utf-8');
+  t.equal(lower.headers['content-type'], 'application/xml;charset=utf-8');
 });
 
 t.test('current-SDK requests (x-acs-action header, no Format) get JSON', async (t) => {

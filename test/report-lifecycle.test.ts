@@ -31,7 +31,7 @@ t.test('the original page request returns the page example shape (JSON and XML)'
   const xml = await call(em, 'GetAggregateCompliancePackReport', { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId }, { format: null });
   t.match(
     xml.body,
-    /^<\?xml version="1\.0" encoding="UTF-8"\?><GetAggregateCompliancePackReportResponse><RequestId>[0-9A-F-]{36}<\/RequestId><CompliancePackReport><CompliancePackId>cp-fdc8626622af00f9a1b2<\/CompliancePackId><AccountId>1009318965421234<\/AccountId><ReportUrl>http:\/\/localhost:80\/CompliancePackReports\/[^<]+\?Expires=\d+&amp;OSSAccessKeyId=[^<]+&amp;Signature=[^<]+<\/ReportUrl><ReportStatus>COMPLETE<\/ReportStatus><ReportCreateTimestamp>1624330246640<\/ReportCreateTimestamp><\/CompliancePackReport><\/GetAggregateCompliancePackReportResponse>$/,
+    /^<\?xml version="1\.0" encoding="utf-8"\?><GetAggregateCompliancePackReportResponse><RequestId>[0-9A-F-]{36}<\/RequestId><CompliancePackReport><CompliancePackId>cp-fdc8626622af00f9a1b2<\/CompliancePackId><AccountId>1009318965421234<\/AccountId><ReportUrl>http:\/\/localhost:80\/CompliancePackReports\/[^<]+\?Expires=\d+&amp;OSSAccessKeyId=[^<]+&amp;Signature=[^<]+<\/ReportUrl><ReportStatus>COMPLETE<\/ReportStatus><ReportCreateTimestamp>1624330246640<\/ReportCreateTimestamp><\/CompliancePackReport><\/GetAggregateCompliancePackReportResponse>$/,
   );
 });
 

@@ -34,7 +34,7 @@ t.test('TagResources / ListTagResources / UntagResources in JSON and XML', async
   const filtered = await ok(t, em, 'ListTagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::AggregateConfigRule', 'ResourceId.1': RULE, Tag: '[{"Key":"env"}]' });
   t.same(filtered.json.TagResources.TagResource, [{ ResourceId: RULE, ResourceType: 'ACS::Config::AggregateConfigRule', TagKey: 'env', TagValue: 'dev' }]);
   const xml = await call(em, 'ListTagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::AggregateConfigRule', 'ResourceId.1': RULE }, { format: 'XML' });
-  t.match(xml.body, /^<\?xml version="1.0" encoding="UTF-8"\?><ListTagResourcesResponse><RequestId>[^<]+<\/RequestId><TagResources><TagResource><ResourceId>cr-a260626622af0005a1b2<\/ResourceId><ResourceType>ACS::Config::AggregateConfigRule<\/ResourceType><TagKey>env<\/TagKey><TagValue>dev<\/TagValue><\/TagResource><TagResource>/);
+  t.match(xml.body, /^<\?xml version="1.0" encoding="utf-8"\?><ListTagResourcesResponse><RequestId>[^<]+<\/RequestId><TagResources><TagResource><ResourceId>cr-a260626622af0005a1b2<\/ResourceId><ResourceType>ACS::Config::AggregateConfigRule<\/ResourceType><TagKey>env<\/TagKey><TagValue>dev<\/TagValue><\/TagResource><TagResource>/);
 
   const untag = await call(em, 'UntagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::AggregateConfigRule', 'ResourceId.1': RULE, 'TagKey.1': 'env' }, { format: 'XML' });
   t.equal(untag.status, 200);

@@ -59,7 +59,7 @@ t.test('ListCompliancePackTemplates', async (t) => {
       { ParameterName: 'allowReferers', ParameterValue: 'www.landingzone.cc', Required: true },
     ]);
     const xml = await call(em, 'ListCompliancePackTemplates', { CompliancePackTemplateId: 'ct-a5edff4e06a3004a5e15' }, { format: 'XML' });
-    t.match(xml.body, /^<\?xml version="1.0" encoding="UTF-8"\?><ListCompliancePackTemplatesResponse><RequestId>[^<]+<\/RequestId><CompliancePackTemplatesResult><CompliancePackTemplates><CompliancePackTemplateId>ct-a5edff4e06a3004a5e15<\/CompliancePackTemplateId>/);
+    t.match(xml.body, /^<\?xml version="1.0" encoding="utf-8"\?><ListCompliancePackTemplatesResponse><RequestId>[^<]+<\/RequestId><CompliancePackTemplatesResult><CompliancePackTemplates><CompliancePackTemplateId>ct-a5edff4e06a3004a5e15<\/CompliancePackTemplateId>/);
     t.match(xml.body, /<ConfigRuleParameters><ParameterName>allowEmptyReferer<\/ParameterName><ParameterValue>true<\/ParameterValue><Required>true<\/Required><\/ConfigRuleParameters>/);
     t.match(xml.body, /<TotalCount>1<\/TotalCount><\/CompliancePackTemplatesResult><\/ListCompliancePackTemplatesResponse>$/);
     const none = await call(em, 'ListCompliancePackTemplates', { CompliancePackTemplateId: 'ct-00000000000000000000' });
@@ -163,7 +163,7 @@ t.test('GetManagedRule', async (t) => {
   t.same(templateOnly.Scope, { ComplianceResourceTypes: [] });
 
   const xml = await call(em, 'GetManagedRule', { Identifier: 'oss-bucket-referer-limit' }, { format: 'XML' });
-  t.match(xml.body, /^<\?xml version="1.0" encoding="UTF-8"\?><GetManagedRuleResponse><RequestId>[^<]+<\/RequestId><ManagedRule><CompulsoryInputParameterDetails><allowEmptyReferer><type>/);
+  t.match(xml.body, /^<\?xml version="1.0" encoding="utf-8"\?><GetManagedRuleResponse><RequestId>[^<]+<\/RequestId><ManagedRule><CompulsoryInputParameterDetails><allowEmptyReferer><type>/);
   t.match(xml.body, /<OptionalInputParameterDetails\/><SourceDetails><MessageType>ConfigurationItemChangeNotification<\/MessageType><\/SourceDetails><\/ManagedRule><\/GetManagedRuleResponse>$/);
 
   await expectError(t, em, 'GetManagedRule', {}, { status: 400, code: 'MissingIdentifier', message: 'Identifier is mandatory for this action.' });

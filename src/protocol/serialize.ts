@@ -2,8 +2,10 @@
  * The one serializer: successes and errors, JSON and XML (protocol.md §4-5).
  *
  * JSON: the action's object with RequestId first. XML: root <{Action}Response>, arrays as repeated
- * elements named after the field with no wrapper, an XML declaration, content type exactly
- * text/xml;charset=utf-8 (the V3 SDK only parses XML errors with that exact type).
+ * elements named after the field with no wrapper, the declaration of the doc examples
+ * (`<?xml version="1.0" encoding="utf-8"?>`), content type application/xml (the API page's
+ * example). XML errors: root <Error>, content type exactly text/xml;charset=utf-8 (the V3 SDK
+ * only parses XML errors with that exact type).
  */
 import { keptTextOf } from '../reusable.js';
 import { create } from './xml-builder.js';
@@ -15,7 +17,8 @@ export type ReplyFormat = (typeof REPLY_FORMATS)[number];
 
 export const CONTENT_TYPE = {
   JSON: 'application/json;charset=utf-8',
-  XML: 'text/xml;charset=utf-8',
+  XML: 'application/xml;charset=utf-8',
+  XML_ERROR: 'text/xml;charset=utf-8',
 } as const;
 
 export interface Reply {
@@ -67,7 +70,7 @@ function appendValue(parent: XMLBuilder, name: string, value: unknown): void {
 
 /** The DOM-building serializer: the reference for the fast path below, and its fallback. */
 function builderXml(action: string, requestId: string, result: Record<string, unknown>): string {
-  const doc = create({ version: '1.0', encoding: 'UTF-8' });
+  const doc = create({ version: '1.0', encoding: 'utf-8' });
   const root = doc.ele(`${action}Response`);
   root.ele('RequestId').txt(requestId);
   for (const [k, v] of Object.entries(result)) appendValue(root, k, v);
@@ -79,7 +82,7 @@ function builderXml(action: string, requestId: string, result: Record<string, un
 // xmlbuilder2 costing about half of an XML answer). Element names that are not plain ASCII names
 // fall back to the builder, which owns the rules for everything unusual.
 
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const TEXT_SPECIAL = /[&<>]/;
 // xmlbuilder2 leaves '&' alone when it starts something shaped like a reference (&name; or &#12;).
@@ -181,7 +184,7 @@ export function errorReply(err: ApiError, requestId: string, format: ReplyFormat
     const body = JSON.stringify({ RequestId: requestId, HostId: HOST_ID, Code: err.code, Message: err.message, Recommend: recommend });
     return { status: err.httpStatus, contentType: CONTENT_TYPE.JSON, body };
   }
-  return { status: err.httpStatus, contentType: CONTENT_TYPE.XML, body: errorXml(err, requestId, recommend) };
+  return { status: err.httpStatus, contentType: CONTENT_TYPE.XML_ERROR, body: errorXml(err, requestId, recommend) };
 }
 
 /** The error document, written directly (same bytes as errorXmlWithBuilder). */

@@ -482,7 +482,7 @@ export function checkRpcAnswer(res: Answer, expectFormat?: 'JSON' | 'XML', injec
   if (serverError && injected === undefined) fail('server error');
   let format: 'JSON' | 'XML';
   if (res.contentType === 'application/json;charset=utf-8') format = 'JSON';
-  else if (res.contentType === 'text/xml;charset=utf-8') format = 'XML';
+  else if (res.contentType === (res.status === 200 ? 'application/xml;charset=utf-8' : 'text/xml;charset=utf-8')) format = 'XML';
   else return fail('unexpected content type');
   if (expectFormat && format !== expectFormat) fail(`asked for ${expectFormat}, got ${format}`);
   const ok = res.status === 200;
