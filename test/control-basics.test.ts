@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import t from 'tap';
 import { CONTROL_OPENAPI } from '../src/control/openapi.js';
-import { call, testApp } from './helpers.js';
+import { call, DEMO, testApp } from './helpers.js';
 import { ctl } from './control-helpers.js';
 
 t.test('health answers liveness; ready is 503 until the fixtures are loaded, then 200', async (t) => {
@@ -101,6 +101,34 @@ t.test('the OpenAPI document describes every control-plane route', async (t) => 
   for (const [name, schema] of Object.entries(res.json.components.schemas as Record<string, object>)) {
     t.doesNotThrow(() => ajv.compile(schema), `schema ${name} compiles`);
   }
+});
+
+t.test('every route the OpenAPI document gives accountId also takes its alias account, with the same answer', async (t) => {
+  const em = await testApp(t);
+  const doc = (await ctl(em, 'GET', '/_emulator/openapi.json')).json as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
+  const withAccount: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const names = (op.parameters ?? []).map((p) => p.name);
+      if (!names.includes('accountId')) continue;
+      withAccount.push(`${method.toUpperCase()} ${path}`);
+      t.ok(names.includes('account'), `${method.toUpperCase()} ${path} describes the alias`);
+    }
+  }
+  t.same(withAccount.sort(), ['GET /requests', 'GET /state', 'POST /reset']);
+  await call(em, 'ListAggregators', { MaxResults: '10', AccessKeyId: DEMO.aliceKey.id });
+  await call(em, 'ListAggregators', { MaxResults: '10' });
+  for (const path of ['/_emulator/state', '/_emulator/requests']) {
+    const byId = await ctl(em, 'GET', `${path}?accountId=${DEMO.aliceAccountId}`);
+    const byAlias = await ctl(em, 'GET', `${path}?account=${DEMO.aliceAccountId}`);
+    t.equal(byAlias.status, 200, path);
+    t.same(byAlias.json, byId.json, `${path}: the alias filters the same way`);
+    t.ok(JSON.stringify(byId.json).includes(String(DEMO.aliceAccountId)), `${path}: alice's part is there`);
+    t.not(JSON.stringify(byId.json), JSON.stringify((await ctl(em, 'GET', path)).json), `${path}: and it does filter`);
+  }
+  const reset = await ctl(em, 'POST', `/_emulator/reset?account=${DEMO.aliceAccountId}`);
+  t.equal(reset.json.reset, DEMO.aliceAccountId, 'POST /reset?account= resets that account only');
+  t.equal((await ctl(em, 'GET', '/_emulator/state?account=x')).status, 400, 'a bad alias is refused like a bad accountId');
 });
 
 t.test('a control-plane body over 16 MB answers 413 PayloadTooLarge, JSON', async (t) => {

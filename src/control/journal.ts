@@ -78,11 +78,10 @@ interface Recorded {
   body: string | undefined;
 }
 
-/** The parameters of an entry, decoded as the route decoded them: the query's, then the body's new keys. */
+/** The parameters of an entry, decoded as the route decoded them: the query's and the body's, the body's value for a name in both. */
 function paramsOf(r: Recorded): Record<string, string> {
   if (r.query === undefined) return emptyParams();
   const params = parseForm(r.query);
-  // As the RPC route merges them: a name in both takes the body's value.
   return r.body ? Object.assign(params, parseForm(r.body)) : params;
 }
 

@@ -6,6 +6,11 @@ const json = (schema: Record<string, unknown>, description = 'OK') => ({ descrip
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const error = (description: string) => json(ref('Error'), description);
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
+/** `accountId` and its short alias `account` (src/routes/emulator.ts accountParam). */
+const accountParams = (description: string) => [
+  q('accountId', description, { type: 'string', pattern: '^[0-9]{1,16}$' }),
+  q('account', 'Same as accountId', { type: 'string', pattern: '^[0-9]{1,16}$' }),
+];
 const body = (schema: Record<string, unknown>, required = true) => ({ required, content: { 'application/json': { schema } } });
 
 const readyMode = {
@@ -46,12 +51,12 @@ export const CONTROL_OPENAPI = {
       post: {
         summary: 'Reset everything or one account to the loaded fixtures (or to empty), without a restart',
         description: 'A full reset also removes every fault rule and the lifecycle read counters; an account reset removes that account\'s. The journal, the clock and the lifecycle modes are kept.',
-        parameters: [q('accountId', 'Only this account'), q('to', 'fixtures (default) or empty', { type: 'string', enum: ['fixtures', 'empty'] })],
+        parameters: [...accountParams('Only this account'), q('to', 'fixtures (default) or empty', { type: 'string', enum: ['fixtures', 'empty'] })],
         responses: { 200: json({ type: 'object' }), 400: error('Bad parameter'), 404: error('Unknown account') },
       },
     },
     '/state': {
-      get: { summary: 'Export the state as a fixtures document', parameters: [q('accountId', 'Only what this account owns')], responses: { 200: json(ref('Fixtures')) } },
+      get: { summary: 'Export the state as a fixtures document', parameters: accountParams('Only what this account owns'), responses: { 200: json(ref('Fixtures')) } },
       post: {
         summary: 'Load (replace) or merge a fixtures document; a bad document changes nothing',
         parameters: [q('mode', 'replace (default) or merge', { type: 'string', enum: ['replace', 'merge'] })],
@@ -64,8 +69,7 @@ export const CONTROL_OPENAPI = {
         summary: 'The request journal, newest first',
         parameters: [
           q('action', 'Action name or glob (List*)'),
-          q('accountId', 'Caller account'),
-          q('account', 'Same as accountId'),
+          ...accountParams('Caller account'),
           q('status', 'Status (503), class (4xx) or error/ok'),
           q('code', 'Error code'),
           q('limit', 'At most this many entries', { type: 'integer', minimum: 0 }),
