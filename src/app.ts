@@ -24,7 +24,7 @@ import { FormBody, OpaqueBody, parseQuery } from './protocol/form.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
 import { registerCors } from './routes/cors.js';
-import { rpcRoutes, sendGatewayError } from './routes/rpc.js';
+import { clientErrorAnswer, rpcRoutes, sendGatewayError } from './routes/rpc.js';
 import { lazySchemaCompilers } from './routes/schema-compilers.js';
 import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
 import { Store } from './store/index.js';
@@ -139,6 +139,12 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     schemaController: { compilersFactory: lazySchemaCompilers },
     // A URL the router cannot decode (bad percent-encoding in the path) still gets an API- or
     // OSS-shaped error rather than fastify's own JSON.
+    // A request node's parser refused (headers over 16 KB, not HTTP): the gateway's envelope, not fastify's JSON.
+    clientErrorHandler(err, socket) {
+      const answer = clientErrorAnswer(err as { code?: string }, services.ids.uuid());
+      if (answer !== undefined && socket.writable) socket.end(answer);
+      else socket.destroy(err);
+    },
     frameworkErrors: (_err, req, res) => {
       const reply = res as unknown as FastifyReply;
       if (isReportPath(req.url)) return sendInvalidUri(reply, req.method, services.ids.hex(24).toUpperCase());

@@ -45,6 +45,8 @@ export const Errors = {
   throttlingUser: e('Throttling.User', 400, 'Request was denied due to user flow control.'),
   throttlingApi: e('Throttling.Api', 400, 'Request was denied due to api flow control.'),
   bodyTooLarge: e('RequestBodyTooLarge', 413, 'The request body is larger than the emulator accepts.'),
+  headersTooLarge: e('RequestHeaderFieldsTooLarge', 431, 'The request line and headers are larger than the emulator accepts (16 KB).'),
+  malformedRequest: e('MalformedRequest', 400, 'The request is not well-formed HTTP.'),
   tooManyParameters: (max: number) => new ApiError('TooManyParameters', `The request has more than ${max} parameters in its query string or form body.`, 400),
 
   // --- authentication (protocol.md §6) -------------------------------------------------------

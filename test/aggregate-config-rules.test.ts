@@ -181,6 +181,16 @@ t.test('ExceedMaxRuleCount at the per-group limit', async (t) => {
     }
   });
   await expectError(t, em, 'CreateAggregateConfigRule', base, { status: 400, code: 'ExceedMaxRuleCount' });
+  // The pack actions hold the same limit with their own code; nothing is written.
+  const rules = JSON.stringify([{ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' }]);
+  await expectError(t, em, 'CreateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackName: 'one-too-many', ConfigRules: rules }, { status: 400, code: 'ConfigRuleExceedMaxRuleCount' });
+  const demoRules = store.rules.byPack(DEMO.compliancePackId).length;
+  const plusOne = JSON.stringify(Array.from({ length: demoRules + 1 }, () => ({ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' })));
+  await expectError(t, em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRules: plusOne }, { status: 400, code: 'ConfigRuleExceedMaxRuleCount' }, { method: 'POST' });
+  await expectError(t, em, 'CopyCompliancePacks', { SrcAggregatorId: AGG, SrcCompliancePackIds: DEMO.compliancePackId }, { status: 400, code: 'ConfigRuleExceedMaxRuleCount' }, { method: 'POST' });
+  const same = JSON.stringify(Array.from({ length: demoRules }, () => ({ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' })));
+  const res = await call(em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRules: same }, { method: 'POST' });
+  t.equal(res.status, 200, 'an update that keeps the count stays within the limit');
 });
 
 t.test('ClientToken makes CreateAggregateConfigRule idempotent', async (t) => {

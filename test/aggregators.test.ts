@@ -49,6 +49,12 @@ t.test('aggregator types RD, CUSTOM and FOLDER', async (t) => {
   await expectError(t, em, 'CreateAggregator', { AggregatorName: 'c3', Description: 'd', AggregatorType: 'OTHER' }, { status: 400, code: 'InvalidAggregatorType' });
   const twin = await call(em, 'CreateAggregator', { AggregatorName: 'c4', Description: 'd', AggregatorAccounts: members([DEMO.tomAccountId]) });
   t.equal(twin.status, 200, 'two CUSTOM groups may share a member list');
+  for (const blank of ['', '   ']) {
+    await expectError(t, em, 'CreateAggregator', { AggregatorName: blank, Description: 'd', AggregatorType: 'RD' }, { status: 400, code: 'InvalidAggregatorName' });
+  }
+  await expectError(t, em, 'CreateAggregator', { AggregatorName: 'c5', Description: 'd', AggregatorType: 'RD', ClientToken: 'tok-é' }, { status: 400, code: 'InvalidClientToken' });
+  const untyped = await call(em, 'CreateAggregator', { AggregatorName: 'c6', Description: 'd', AggregatorAccounts: JSON.stringify([{ AccountId: DEMO.tomAccountId }]) });
+  t.equal(untyped.status, 200, 'CreateAggregator takes the only AccountType when it is left out');
 });
 
 t.test('CreateAggregator is idempotent with a ClientToken', async (t) => {
@@ -77,7 +83,7 @@ t.test('UpdateAggregator', async (t) => {
       AggregatorId: id,
       AggregatorName: 'renamed',
       Description: 'new description',
-      AggregatorAccounts: JSON.stringify([{ accountId: DEMO.tomAccountId, accountName: 'Tom', accountType: 'ResourceDirectory' }, { accountId: DEMO.aliceAccountId }]),
+      AggregatorAccounts: JSON.stringify([{ accountId: DEMO.tomAccountId, accountName: 'Tom', accountType: 'ResourceDirectory' }, { accountId: DEMO.aliceAccountId, accountType: 'ResourceDirectory' }]),
       Tag: JSON.stringify([{ Key: 'env', Value: 'dev' }]),
     }, { method: 'POST' });
     t.equal(res.status, 200);
@@ -111,13 +117,22 @@ t.test('UpdateAggregator', async (t) => {
       status: 400,
       code: 'Invalid.AccountType.Value',
     });
-    await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorAccounts: JSON.stringify([{ AccountId: 1 }, { AccountId: 1 }]) }, {
+    // "If you want to update the member list, you must configure both AccountId and AccountType."
+    await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorAccounts: JSON.stringify([{ AccountId: DEMO.aliceAccountId }]) }, { status: 400, code: 'Invalid.AccountType.Value' });
+    const rd = { AccountType: 'ResourceDirectory' };
+    await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorAccounts: JSON.stringify([{ AccountId: 1, ...rd }, { AccountId: 1, ...rd }]) }, {
       status: 400,
       code: 'AggregatorAccountListItemDuplicated',
     });
-    const tooMany = JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ AccountId: i + 1 })));
+    const tooMany = JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ AccountId: i + 1, ...rd })));
     await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorAccounts: tooMany }, { status: 400, code: 'AggregatorAccountExceedMaxCount' }, { method: 'POST' });
     await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorName: 'Test_Group' }, { status: 400, code: 'AggregatorNameDuplicated' });
+    await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, AggregatorName: '   ' }, { status: 400, code: 'InvalidAggregatorName' });
+    await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, ClientToken: 'tök' }, { status: 400, code: 'InvalidClientToken' });
+    const tagged = JSON.stringify(Array.from({ length: 19 }, (_, i) => ({ Key: `t${i}`, Value: 'v' })));
+    t.equal((await call(em, 'UpdateAggregator', { AggregatorId: id, Tag: tagged }, { method: 'POST' })).status, 200, '19 more tags: 20 in all');
+    await expectError(t, em, 'UpdateAggregator', { AggregatorId: id, Description: 'with a 21st tag', Tag: '[{"Key":"t-21","Value":"v"}]' }, { status: 400, code: 'Invalid.Tag.Value' });
+    t.equal((await call(em, 'UpdateAggregator', { AggregatorId: id, Tag: '[{"Key":"t0","Value":"new value"}]' })).status, 200, 'a new value for a tag it has is no new tag');
     const other = await createGroup(em, 'other', [DEMO.managementAccountId]);
     em.clock.advance(CREATE_DELAY_MS);
     // Alice is a member of the demo group but does not own it

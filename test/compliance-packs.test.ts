@@ -127,6 +127,10 @@ t.test('CreateCompliancePack / GetCompliancePack / ListCompliancePacks', async (
     await expectError(t, em, 'CreateCompliancePack', { ...ok, CompliancePackName: 'x'.repeat(129) }, { status: 400, code: 'Invalid.CompliancePackName.Value' });
     await expectError(t, em, 'CreateCompliancePack', { ...ok, CompliancePackTemplateId: 'ct-nope' }, { status: 400, code: 'Invalid.CompliancePackTemplateId.Value' });
     await expectError(t, em, 'CreateCompliancePack', { CompliancePackName: 'n' }, { status: 400, code: 'Invalid.ConfigRules.Empty' });
+    // A TemplateContent without rule templates gives no rules, like an empty ConfigRules.
+    const noTemplates = JSON.stringify({ configRuleTemplates: [] });
+    await expectError(t, em, 'CreateCompliancePack', { CompliancePackName: 'n', TemplateContent: noTemplates }, { status: 400, code: 'Invalid.ConfigRules.Empty' });
+    await expectError(t, em, 'CreateCompliancePack', { CompliancePackName: 'n', ConfigRules: '[]', TemplateContent: noTemplates }, { status: 400, code: 'Invalid.ConfigRules.Empty' });
     await expectError(t, em, 'CreateCompliancePack', { ...ok, ConfigRules: '{"a":1}' }, { status: 400, code: 'Invalid.ConfigRules.Value' });
     // a required parameter without value or default
     await expectError(t, em, 'CreateCompliancePack', { ...ok, ConfigRules: rules('ecs-instance-attached-security-group') }, { status: 400, code: 'Invalid.ConfigRules.Value' });
@@ -332,10 +336,18 @@ t.test('flattened ConfigRules (RPC repeat-list style) and AccountNotExisted', as
     store.accounts.upsert({ accountId: 1999999999999999, accountName: 'off', configEnabled: false });
     store.accounts.upsertAccessKey({ accessKeyId: 'LTAI5tOffKey', secret: 'OffSecret', accountId: 1999999999999999 });
   });
-  for (const action of ['CreateCompliancePack', 'ListCompliancePacks', 'GetCompliancePack', 'DeleteCompliancePacks']) {
-    await expectError(t, em, action, { AccessKeyId: 'LTAI5tOffKey', CompliancePackName: 'x', CompliancePackId: res.json.CompliancePackId, CompliancePackIds: res.json.CompliancePackId }, {
-      status: 404,
-      code: 'AccountNotExisted',
-    });
+  const id = res.json.CompliancePackId as string;
+  const valid: [string, Record<string, string>][] = [
+    ['CreateCompliancePack', { CompliancePackName: 'x', ConfigRules: rules('eip-bandwidth-limit') }],
+    ['ListCompliancePacks', {}],
+    ['GetCompliancePack', { CompliancePackId: id }],
+    ['DeleteCompliancePacks', { CompliancePackIds: id }],
+  ];
+  for (const [action, params] of valid) {
+    await expectError(t, em, action, { AccessKeyId: 'LTAI5tOffKey', ...params }, { status: 404, code: 'AccountNotExisted' });
   }
+  // The gateway checks the parameters before the service looks at the account.
+  await expectError(t, em, 'GetCompliancePack', { AccessKeyId: 'LTAI5tOffKey' }, { status: 400, code: 'MissingCompliancePackId' });
+  await expectError(t, em, 'ListCompliancePacks', { AccessKeyId: 'LTAI5tOffKey', PageSize: 'ten' }, { status: 400, code: 'InvalidPageSize' });
+  await expectError(t, em, 'ListCompliancePacks', { AccessKeyId: 'LTAI5tOffKey', Nope: '1' }, { status: 400, code: 'InvalidParameter' });
 });

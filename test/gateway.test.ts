@@ -3,7 +3,7 @@
  * headers, the error envelope in JSON and XML, and the gateway's own errors.
  */
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import t from 'tap';
 import { call, DEMO, dumpStore, testApp } from './helpers.js';
 
@@ -201,4 +201,34 @@ t.test("the query starts at the first '?', even after a '#' in the request targe
   const download = await rawGet(port, `${link.pathname}#x${link.search}`);
   t.equal(download.status, 403);
   t.match(download.body, /<Code>SignatureDoesNotMatch<\/Code>/, 'the signed parameters were read (without them: AccessDenied); the key with "#x" is another object, so the signature does not match');
+});
+
+/** Sends raw bytes to a listening emulator; resolves with everything it wrote before closing. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d) => (out += d));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(out));
+  });
+}
+
+t.test("requests node's HTTP parser refuses get the gateway's XML envelope, not fastify's JSON", async (t) => {
+  const em = await testApp(t);
+  await em.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = em.app.server.address() as AddressInfo;
+  const before = dumpStore(em);
+  const long = await rawExchange(port, `GET /?Action=CreateAggregator&Format=JSON&AggregatorName=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: a\r\n\r\n`);
+  t.match(long, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  t.match(long, /\r\nContent-Type: text\/xml;charset=utf-8\r\n/);
+  t.match(long, /\r\nConnection: close\r\n/);
+  const body = long.slice(long.indexOf('\r\n\r\n') + 4);
+  t.match(body, /^<\?xml version='1\.0' encoding='UTF-8'\?><Error><RequestId>[0-9A-F-]{36}<\/RequestId><HostId>config\.cn-shanghai\.aliyuncs\.com<\/HostId><Code>RequestHeaderFieldsTooLarge<\/Code>/);
+  t.equal(Number(/Content-Length: (\d+)/.exec(long)?.[1]), Buffer.byteLength(body), 'Content-Length is the body');
+  const garbage = await rawExchange(port, 'NOT HTTP AT ALL\r\n\r\n');
+  t.match(garbage, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  t.match(garbage, /<Code>MalformedRequest<\/Code><Message>The request is not well-formed HTTP\.<\/Message>/);
+  t.equal(dumpStore(em), before, 'nothing ran');
 });

@@ -4,7 +4,7 @@
  * Migration 4 counts the packs per owner (List's TotalCount, Create's limit check); migration 5
  * keeps each evaluation result's history across runs.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { Store, type CompliancePack } from '../src/store/index.js';

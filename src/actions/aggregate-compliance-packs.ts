@@ -7,17 +7,16 @@
  *
  * Lifecycle: a new pack is CREATING until `readyAt`, then ACTIVE (computed from the clock).
  */
-import { ApiError, Errors } from '../errors.js';
+import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
 import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import { defineAction, type ActionContext, type Result } from './define.js';
 import { KeptResults, reusableResult } from '../reusable.js';
 import { commaList } from './aggregators.js';
-import { materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
-import { checkAggregator, checkRiskLevel, checkWritableAggregator, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePackRule, wireScope, wireTags } from './shared.js';
+import { checkOwnerRuleCount, materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
+import { checkAggregator, checkRiskLevel, checkWritableAggregator, clientTokenParam, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePackRule, wireScope, wireTags } from './shared.js';
 
-const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
 export const PACK_STATUSES = ['ACTIVE', 'CREATING'] as const;
 
@@ -84,7 +83,9 @@ export function packStatus(ctx: ActionContext, pack: CompliancePack): 'ACTIVE' |
 export function requestedRules(ctx: ActionContext, q: { ConfigRules?: unknown[]; TemplateContent?: string; CompliancePackTemplateId?: string }): RuleSpec[] {
   if (q.CompliancePackTemplateId && !ctx.catalog.template(q.CompliancePackTemplateId)) throw Errors.compliancePackTemplateNotFound();
   if (q.ConfigRules && q.ConfigRules.length > 0) return parseRuleSpecs(q.ConfigRules);
-  if (q.TemplateContent) return templateContentSpecs(q.TemplateContent);
+  // A TemplateContent with no rule templates counts as absent, as an empty ConfigRules does.
+  const fromContent = q.TemplateContent ? templateContentSpecs(q.TemplateContent) : [];
+  if (fromContent.length > 0) return fromContent;
   if (q.CompliancePackTemplateId) return templateRuleSpecs(ctx, q.CompliancePackTemplateId);
   throw Errors.configRulesEmpty();
 }
@@ -96,7 +97,7 @@ export function validPackName(name: string): string {
 
 /** Parameters of Create(Aggregate)CompliancePack, apart from AggregatorId. */
 export const packCreateParams = {
-  ClientToken: p.string({ maxLength: 64 }),
+  ClientToken: clientTokenParam,
   CompliancePackName: p.string({ required: true, invalid: Errors.compliancePackNameInvalid }),
   CompliancePackTemplateId: p.string(),
   ConfigRules: p.jsonArray({ invalid: Errors.configRulesInvalid }),
@@ -110,7 +111,7 @@ export const packCreateParams = {
 
 /** Parameters of Update(Aggregate)CompliancePack, apart from AggregatorId. */
 export const packUpdateParams = {
-  ClientToken: p.string({ maxLength: 64 }),
+  ClientToken: clientTokenParam,
   CompliancePackId: p.string({ required: true }),
   CompliancePackName: p.string({ invalid: Errors.compliancePackNameInvalid }),
   ConfigRules: p.jsonArray({ invalid: Errors.configRulesInvalid }),
@@ -267,6 +268,7 @@ export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregator
   for (const r of ctx.store.rules.byPack(src.compliancePackId)) {
     ctx.store.rules.insert({ ...r, configRuleId: newId(ctx, 'cr'), aggregatorId: destAggregatorId, compliancePackId: copy.compliancePackId, createdAt: ctx.now, modifiedAt: ctx.now });
   }
+  checkOwnerRuleCount(ctx, destAggregatorId);
   return copy;
 }
 
@@ -414,7 +416,7 @@ export const deleteAggregateCompliancePacks = defineAction({
   name: 'DeleteAggregateCompliancePacks',
   params: {
     AggregatorId: p.string({ required: true }),
-    ClientToken: p.string({ maxLength: 64 }),
+    ClientToken: clientTokenParam,
     CompliancePackIds: p.string({ required: true }),
     DeleteRule: p.boolean(),
   },

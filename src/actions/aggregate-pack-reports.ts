@@ -5,7 +5,7 @@ import { KeptResults, reusableResult } from '../reusable.js';
 import { createPackReport, reportStatus, type ReportStatus } from '../reports/service.js';
 import type { CompliancePack, Report } from '../store/index.js';
 import { defineAction, type ActionContext, type Result } from './define.js';
-import { checkAggregator, checkPack, ownPack, reportUrl } from './shared.js';
+import { checkAggregator, checkPack, clientTokenParam, ownPack, reportUrl } from './shared.js';
 
 /** Generate for any pack: refuses while the previous report is still being built. */
 export function generateReport(ctx: ActionContext, pack: CompliancePack): void {
@@ -50,7 +50,7 @@ export const generateAggregateCompliancePackReport = defineAction({
   name: 'GenerateAggregateCompliancePackReport',
   params: {
     AggregatorId: p.string({ required: true }),
-    ClientToken: p.string({ maxLength: 64 }),
+    ClientToken: clientTokenParam,
     CompliancePackId: p.string({ required: true }),
     MultiFiles: p.boolean(),
   },

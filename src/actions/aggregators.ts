@@ -9,24 +9,25 @@ import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { AGGREGATOR_TYPES, type Aggregator, type AggregatorMember } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import {
-  decodeNextToken, encodeNextToken, field, hasTags, newId, ownAggregator, parseTags, saveTags, TAG_RESOURCE_TYPES, wireTags, writableAggregator,
-} from './shared.js';
+import { clientTokenParam, decodeNextToken, encodeNextToken, field, hasTags, newId, ownAggregator, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, wireTags, writableAggregator } from './shared.js';
 
 export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } as const;
 
 
-const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
 /** Validates AggregatorAccounts ([{AccountId, AccountName, AccountType}], either key case). */
-export function parseMembers(raw: unknown[]): AggregatorMember[] {
+/**
+ * `AggregatorAccounts` items. `typeRequired`: UpdateAggregator's reference says a new member list
+ * must give both AccountId and AccountType; CreateAggregator takes the only type when it is left out.
+ */
+export function parseMembers(raw: unknown[], typeRequired = false): AggregatorMember[] {
   const seen = new Set<number>();
   return raw.map((item) => {
     if (!item || typeof item !== 'object') throw Errors.aggregatorAccountsInvalid();
     const id = field(item, 'AccountId');
     const accountId = typeof id === 'number' ? id : typeof id === 'string' && /^\d{1,16}$/.test(id) ? Number(id) : NaN;
     if (!Number.isSafeInteger(accountId) || accountId <= 0) throw Errors.aggregatorAccountsInvalid();
-    const type = field(item, 'AccountType') ?? 'ResourceDirectory';
+    const type = field(item, 'AccountType') ?? (typeRequired ? undefined : 'ResourceDirectory');
     if (type !== 'ResourceDirectory') throw Errors.accountTypeInvalid();
     const name = field(item, 'AccountName') ?? '';
     if (typeof name !== 'string') throw Errors.aggregatorAccountsInvalid();
@@ -51,13 +52,14 @@ export const createAggregator = defineAction({
     AggregatorAccounts: p.jsonArray({ invalid: Errors.aggregatorAccountsInvalid }),
     AggregatorName: p.string({ required: true, maxLength: 128 }),
     AggregatorType: p.string({ enum: AGGREGATOR_TYPES }),
-    ClientToken: p.string({ maxLength: 64 }),
+    ClientToken: clientTokenParam,
     Description: p.string({ maxLength: 1024 }),
     FolderId: p.string(),
     Tag: tagParam,
   },
   handler(ctx, q) {
     const type = q.AggregatorType ?? 'CUSTOM';
+    if (q.AggregatorName.trim() === '') throw Errors.invalidParameter('AggregatorName');
     if (type === 'FOLDER' && !q.FolderId) throw Errors.missingParameter('FolderId');
     let members: AggregatorMember[];
     if (q.AggregatorAccounts && q.AggregatorAccounts.length > 0) members = parseMembers(q.AggregatorAccounts);
@@ -161,7 +163,7 @@ export const updateAggregator = defineAction({
     AggregatorAccounts: p.jsonArray({ invalid: Errors.aggregatorAccountsInvalid }),
     AggregatorId: p.string({ required: true }),
     AggregatorName: p.string({ maxLength: 128 }),
-    ClientToken: p.string({ maxLength: 64 }),
+    ClientToken: clientTokenParam,
     Description: p.string({ maxLength: 1024 }),
     FolderId: p.string(),
     Tag: tagParam,
@@ -172,10 +174,13 @@ export const updateAggregator = defineAction({
     let members: AggregatorMember[] | undefined;
     if (q.AggregatorAccounts !== undefined) {
       if (q.AggregatorAccounts.length === 0) throw Errors.aggregatorAccountsEmpty();
-      members = parseMembers(q.AggregatorAccounts);
+      members = parseMembers(q.AggregatorAccounts, true);
       if (members.length > LIMITS.membersPerAggregator) throw Errors.aggregatorAccountExceedMaxCount();
     }
     const tags = parseTags(q.Tag);
+    // An empty AggregatorName leaves the name as it is (what the SDKs send for an unset field);
+    // one of only blanks is refused, as CreateAggregator refuses it.
+    if (q.AggregatorName !== undefined && q.AggregatorName !== '' && q.AggregatorName.trim() === '') throw Errors.invalidParameter('AggregatorName');
     const name = q.AggregatorName !== undefined && q.AggregatorName !== '' ? q.AggregatorName : agg.name;
     if (name !== agg.name) {
       const other = ctx.store.aggregators.byName(ctx.accountId, name);
@@ -215,7 +220,7 @@ export function purgeAggregator(ctx: ActionContext, agg: Aggregator): void {
 
 export const deleteAggregators = defineAction({
   name: 'DeleteAggregators',
-  params: { AggregatorIds: p.string({ required: true }), ClientToken: p.string({ maxLength: 64 }) },
+  params: { AggregatorIds: p.string({ required: true }), ClientToken: clientTokenParam },
   handler(ctx, q) {
     const ids = commaList(q.AggregatorIds);
     if (ids.length === 0) throw Errors.aggregatorIdsEmpty();

@@ -5,19 +5,17 @@
  * Single-account packs live in the same tables as account-group packs, with aggregator id ''; the
  * operations are the shared ones of aggregate-compliance-packs.ts with that owner.
  */
-import { ApiError } from '../errors.js';
 import { p } from '../protocol/params.js';
 import {
   attachRules, createPack, deletePacks, detachRules, listPacks, PACK_STATUSES, packCreateParams, packUpdateParams, updatePack, wirePack,
 } from './aggregate-compliance-packs.js';
 import { generateReport, packReportAnswer } from './aggregate-pack-reports.js';
 import { defineAction } from './define.js';
-import { checkPack, ownPack, TAG_RESOURCE_TYPES } from './shared.js';
+import { checkPack, clientTokenParam, ownPack, TAG_RESOURCE_TYPES, tagParam } from './shared.js';
 
 /** The owner id of single-account resources. */
 const SINGLE = '';
 
-const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
 export const createCompliancePack = defineAction({
   name: 'CreateCompliancePack',
@@ -62,7 +60,7 @@ export const updateCompliancePack = defineAction({
 
 export const deleteCompliancePacks = defineAction({
   name: 'DeleteCompliancePacks',
-  params: { ClientToken: p.string({ maxLength: 64 }), CompliancePackIds: p.string({ required: true }), DeleteRule: p.boolean() },
+  params: { ClientToken: clientTokenParam, CompliancePackIds: p.string({ required: true }), DeleteRule: p.boolean() },
   handler(ctx, q) {
     return deletePacks(ctx, SINGLE, q.CompliancePackIds, q.DeleteRule === true);
   },
@@ -70,7 +68,7 @@ export const deleteCompliancePacks = defineAction({
 
 export const generateCompliancePackReport = defineAction({
   name: 'GenerateCompliancePackReport',
-  params: { ClientToken: p.string({ maxLength: 64 }), CompliancePackId: p.string({ required: true }) },
+  params: { ClientToken: clientTokenParam, CompliancePackId: p.string({ required: true }) },
   handler(ctx, q) {
     const pack = ownPack(ctx, SINGLE, q.CompliancePackId);
     generateReport(ctx, pack);

@@ -67,15 +67,26 @@ function fingerprint(params: Record<string, unknown>): string {
   return createHash('sha256').update(canonical(rest)).digest('hex');
 }
 
+/** An action's parameters once its schema has decoded them (decodeParams). */
+export type DecodedParams = Record<string, unknown> & { readonly [decoded]: true };
+declare const decoded: unique symbol;
+
 /**
- * Decodes the parameters and runs the handler. Writes run atomically, so a failed request changes
+ * The gateway's checks of an action's parameters: no unknown ones, the required ones present, each
+ * of its type. Missing{Name} / Invalid{Name} / the action's documented codes.
+ */
+export function decodeParams(action: CompiledAction, raw: Params): DecodedParams {
+  checkKnown(action, raw);
+  return action.decode(raw) as DecodedParams;
+}
+
+/**
+ * Runs the handler with decoded parameters. Writes run atomically, so a failed request changes
  * nothing (the control plane's `prelude` writes included), and answer (the promise settles) only
  * once committed: they join the store's commit group (Store.grouped). A repeated ClientToken with
  * the same parameters returns the first answer. Reads answer at once.
  */
-export function runAction(action: CompiledAction, ctx: ActionContext, raw: Params, prelude?: () => void): Result | Promise<Result> {
-  checkKnown(action, raw);
-  const params = action.decode(raw) as Record<string, unknown>;
+export function runAction(action: CompiledAction, ctx: ActionContext, params: DecodedParams, prelude?: () => void): Result | Promise<Result> {
   // `prelude`: writes of the control plane that belong to this request (a "reads" lifecycle resource
   // made ready by this read); they commit with the action or roll back with it.
   if (action.readOnly) {

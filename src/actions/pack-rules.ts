@@ -5,7 +5,7 @@
 import { Errors } from '../errors.js';
 import type { CompliancePack, ConfigRule, Scope } from '../store/index.js';
 import type { ActionContext } from './define.js';
-import { field, newId, RISK_LEVELS } from './shared.js';
+import { field, newId, RISK_LEVELS, RULES_PER_OWNER } from './shared.js';
 
 export const PACK_LIMITS = { rulesPerPack: 200, packsPerOwner: 500 } as const;
 
@@ -120,7 +120,17 @@ export function materializeRules(ctx: ActionContext, pack: CompliancePack, specs
     ctx.store.rules.insert(rule);
     rules.push(rule);
   }
+  checkOwnerRuleCount(ctx, pack.aggregatorId);
   return rules;
+}
+
+/**
+ * After a pack action's rules are written: more than RULES_PER_OWNER rules for the owner is the
+ * pack actions' ConfigRuleExceedMaxRuleCount (Create*ConfigRule's own limit check answers
+ * ExceedMaxRuleCount). The action's transaction undoes the write.
+ */
+export function checkOwnerRuleCount(ctx: ActionContext, aggregatorId: string): void {
+  if (ctx.store.rules.count(ctx.accountId, aggregatorId) > RULES_PER_OWNER) throw Errors.configRuleExceedMaxRuleCount();
 }
 
 /** Moves an existing rule of the same owner into the pack (ConfigRules[].ConfigRuleId). */
@@ -197,4 +207,5 @@ export function replaceRules(ctx: ActionContext, pack: CompliancePack, specs: Ru
     ctx.store.tags.removeAll(r.configRuleId);
     ctx.store.rules.delete(r.configRuleId);
   }
+  checkOwnerRuleCount(ctx, pack.aggregatorId);
 }

@@ -3,7 +3,7 @@ import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { createRulesReport, reportStatus, rulesReportId, rulesReportScope } from '../reports/service.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkAggregator, reportUrl } from './shared.js';
+import { checkAggregator, clientTokenParam, reportUrl } from './shared.js';
 
 /** Snapshots the owner's rules (all, or the given ids that exist) into a new report. */
 export function generateRulesReport(ctx: ActionContext, aggregatorId: string, ids: string[]): string {
@@ -30,7 +30,7 @@ export function wireRulesReport(ctx: ActionContext, aggregatorId: string, report
 
 export const generateAggregateConfigRulesReport = defineAction({
   name: 'GenerateAggregateConfigRulesReport',
-  params: { AggregatorId: p.string({ required: true }), ClientToken: p.string({ maxLength: 64 }), ConfigRuleIds: p.list() },
+  params: { AggregatorId: p.string({ required: true }), ClientToken: clientTokenParam, ConfigRuleIds: p.list() },
   handler(ctx, q) {
     // The reference lists no AggregatorMemberNoPermission here (as for GenerateAggregateCompliancePackReport):
     // a member account gets the not-found answer.

@@ -7,14 +7,16 @@
  */
 import { evaluatorOf } from '../engine/index.js';
 import { wireRuleCompliance } from '../engine/rollup.js';
-import { ApiError, Errors } from '../errors.js';
+import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { ConfigRule, RuleScope, RuleState } from '../store/index.js';
 import type { ActionContext } from './define.js';
 import { readScope } from './aggregate-compliance-packs.js';
-import { checkRiskLevel, pageWindow, hasTags, newId, ownPack, parseTags, saveTags, TAG_RESOURCE_TYPES, wirePairs } from './shared.js';
+import { checkRiskLevel, clientTokenParam, pageWindow, hasTags, newId, ownPack, parseTags, RULES_PER_OWNER, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePairs } from './shared.js';
 
-export const RULE_LIMITS = { rulesPerOwner: 500, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
+export { tagParam };
+
+export const RULE_LIMITS = { rulesPerOwner: RULES_PER_OWNER, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
 
 export const SOURCE_OWNERS = ['ALIYUN', 'CUSTOM_FC', 'CUSTOM_CONFIGURATION'] as const;
 export const TRIGGER_TYPES = ['ConfigurationItemChangeNotification', 'ScheduledNotification'] as const;
@@ -30,7 +32,6 @@ export const ITEM_ERRORS = {
   notActive: 'ConfigRuleStatusNotActive',
 } as const;
 
-export const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
 
 const tagResourceType = (aggregatorId: string) => (aggregatorId ? TAG_RESOURCE_TYPES.aggregateRule : TAG_RESOURCE_TYPES.rule);
 
@@ -64,7 +65,7 @@ export function ruleEvaluationStatus(ctx: ActionContext, rule: ConfigRule): Reco
 
 /** Parameters of Create/Update*ConfigRule common to both families (none required here). */
 export const ruleParams = {
-  ClientToken: p.string({ maxLength: 64 }),
+  ClientToken: clientTokenParam,
   ConfigRuleName: p.string(),
   ConfigRuleTriggerTypes: p.string(),
   Description: p.string(),

@@ -4,6 +4,7 @@
  * wire (PascalCase) out; nothing here knows HTTP.
  */
 import { ApiError, Errors } from '../errors.js';
+import { p } from '../protocol/params.js';
 import type { Aggregator, CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
 import { signedReportUrl } from '../reports/links.js';
 import type { ReportStatus } from '../reports/service.js';
@@ -113,10 +114,22 @@ export function field(obj: unknown, pascal: string): unknown {
   return o[camel];
 }
 
+/** ClientToken: "only ASCII characters and cannot exceed 64 characters" (every action that takes one). */
+export const clientTokenParam = p.string({ maxLength: 64, asciiOnly: true });
+
+/** The `Tag` parameter of create, update and list actions: a JSON array of {Key, Value}. */
+export const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
+
+/** The emulator's limit of rules per owner (an account's own rules, or one account group's). */
+export const RULES_PER_OWNER = 500;
+
+/** "You can add up to 20 tags to a resource." */
+export const TAGS_PER_RESOURCE = 20;
+
 /** Validates the `Tag` parameter ([{Key, Value}]) of create/list actions. */
 export function parseTags(raw: unknown[] | undefined): { key: string; value: string }[] {
   if (!raw) return [];
-  if (raw.length > 20) throw invalidTag();
+  if (raw.length > TAGS_PER_RESOURCE) throw invalidTag();
   const seen = new Set<string>();
   return raw.map((t) => {
     const key = field(t, 'Key') ?? field(t, 'TagKey');
@@ -130,7 +143,16 @@ export function parseTags(raw: unknown[] | undefined): { key: string; value: str
   });
 }
 
+/**
+ * Adds (or re-values) tags on a resource: TagResources, and the Tag parameter of create and update
+ * actions. More than TAGS_PER_RESOURCE keys on the resource afterwards is `Invalid.Tag.Value`,
+ * thrown before any tag is written (the action's transaction undoes the rest of its write).
+ */
 export function saveTags(ctx: ActionContext, resourceId: string, resourceType: string, tags: { key: string; value: string }[]): void {
+  if (tags.length === 0) return;
+  const keys = new Set(ctx.store.tags.of(resourceId).map((t) => t.key));
+  for (const t of tags) keys.add(t.key);
+  if (keys.size > TAGS_PER_RESOURCE) throw invalidTag();
   for (const t of tags) ctx.store.tags.put({ resourceId, resourceType, accountId: ctx.accountId, key: t.key, value: t.value });
 }
 

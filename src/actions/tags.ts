@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { defineAction, type ActionContext } from './define.js';
-import { decodeNextToken, encodeNextToken, invalidTag, parseTags, TAG_RESOURCE_TYPES } from './shared.js';
+import { decodeNextToken, encodeNextToken, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, TAGS_PER_RESOURCE } from './shared.js';
 
-export const TAG_LIMITS = { resourcesPerCall: 50, tagsPerResource: 20, defaultMaxResults: 20, maxResults: 100 } as const;
+export const TAG_LIMITS = { resourcesPerCall: 50, tagsPerResource: TAGS_PER_RESOURCE, defaultMaxResults: 20, maxResults: 100 } as const;
 
 const RESOURCE_TYPES = Object.values(TAG_RESOURCE_TYPES) as string[];
 
@@ -53,12 +53,7 @@ export const tagResources = defineAction({
     const ids = resources(ctx, type, q.ResourceId);
     const tags = parseTags(q.Tag);
     if (tags.length === 0) throw Errors.missingParameter('Tag');
-    for (const id of ids) {
-      const keys = new Set(ctx.store.tags.of(id).map((t) => t.key));
-      for (const t of tags) keys.add(t.key);
-      if (keys.size > TAG_LIMITS.tagsPerResource) throw invalidTag();
-      for (const t of tags) ctx.store.tags.put({ resourceId: id, resourceType: type, accountId: ctx.accountId, key: t.key, value: t.value });
-    }
+    for (const id of ids) saveTags(ctx, id, type, tags);
     return {};
   },
 });

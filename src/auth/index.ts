@@ -43,6 +43,11 @@ export const MAX_WARNING_HEADER_LENGTH = 4096;
 
 export interface Caller {
   accountId: number;
+  /**
+   * Whether the account has Config enabled. When it has not, the action answers AccountNotExisted,
+   * a check of the service's: after the gateway's own checks of the parameters (src/routes/rpc.ts).
+   */
+  configEnabled: boolean;
   accessKeyId: string | undefined;
   /** Set in warn mode when a check failed: one header-safe line, sent back as x-emulator-auth-warning. */
   warning?: string;
@@ -101,8 +106,6 @@ class CallContext implements VerifyContext {
 /** A caller and, when the lookup already told, whether its account exists with Config enabled. */
 interface Found {
   caller: Caller;
-  /** undefined: not known yet (or no such account row). */
-  configEnabled: boolean | undefined;
 }
 
 export class Authenticator {
@@ -130,8 +133,6 @@ export class Authenticator {
   /** Resolves the caller, or throws the error strict mode answers. */
   authenticate(req: AuthRequest): Caller {
     const found = this.mode === 'off' ? this.identify(presentedKeyId(req)) : this.verify(req);
-    const enabled = found.configEnabled ?? this.store.accounts.get(found.caller.accountId)?.configEnabled;
-    if (!enabled) throw Errors.accountNotExisted();
     return found.caller;
   }
 
@@ -149,7 +150,7 @@ export class Authenticator {
     if (!verdict) {
       if (this.mode === 'strict') throw Errors.missingParameter('AccessKeyId');
       const d = this.defaultCaller();
-      return { caller: { accountId: d.accountId, accessKeyId: undefined }, configEnabled: d.configEnabled };
+      return this.found(d.accountId, undefined, d.configEnabled);
     }
     if (!verdict.error) return this.identify(verdict.accessKeyId);
     return this.soft(verdict.error, verdict);
@@ -159,7 +160,12 @@ export class Authenticator {
   private identify(keyId: string | undefined): Found {
     const key = keyId === undefined ? undefined : this.store.accounts.keyWithAccount(keyId);
     const found = key ?? this.defaultCaller();
-    return { caller: { accountId: found.accountId, accessKeyId: keyId }, configEnabled: found.configEnabled };
+    return this.found(found.accountId, keyId, found.configEnabled);
+  }
+
+  /** `configEnabled` undefined: not known yet (looked up, and false when there is no such account). */
+  private found(accountId: number, accessKeyId: string | undefined, configEnabled: boolean | undefined): Found {
+    return { caller: { accountId, accessKeyId, configEnabled: (configEnabled ?? this.store.accounts.get(accountId)?.configEnabled) === true } };
   }
 
   /** strict: the error; warn: served as the key's (or default) account, saying why. */

@@ -19,7 +19,7 @@ export interface Base {
   invalid?: () => ApiError;
 }
 export type ParamSpec =
-  | (Base & { kind: 'string'; maxLength?: number; enum?: readonly string[]; caseInsensitive?: boolean })
+  | (Base & { kind: 'string'; maxLength?: number; enum?: readonly string[]; caseInsensitive?: boolean; asciiOnly?: boolean })
   | (Base & { kind: 'integer'; min?: number; max?: number })
   | (Base & { kind: 'long' })
   | (Base & { kind: 'boolean' })
@@ -178,10 +178,14 @@ export function compileSchema<S extends ParamSchema>(schema: S): Decoder<S> {
   };
 }
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 function decodeScalar(spec: ParamSpec, raw: string, bad: () => ApiError): unknown {
   switch (spec.kind) {
     case 'string': {
       if (raw.length > (spec.maxLength ?? DEFAULT_MAX_LENGTH)) throw bad();
+      if (spec.asciiOnly && !ASCII.test(raw)) throw bad();
       if (spec.enum) {
         const hit = spec.caseInsensitive ? spec.enum.find((x) => x.toLowerCase() === raw.toLowerCase()) : spec.enum.find((x) => x === raw);
         if (hit === undefined) throw bad();

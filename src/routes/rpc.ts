@@ -9,7 +9,8 @@
  *   4. auth        the caller's account (and, with signatures, verification)
  *   5. dispatch    the action by exact wire name (unknown -> 404, real-but-unemulated -> 501)
  *   5b. control    control-plane hook (src/control/hooks.ts): injected faults, lifecycle modes
- *   6. run         validate parameters against the action's schema, run the handler
+ *   6. run         validate parameters against the action's schema (the gateway's checks), then
+ *                  the account's Config switch (AccountNotExisted, the service's), run the handler
  *                  (writes atomically, answered once committed: group commit; ClientToken idempotency)
  *   7. serialize   one serializer for successes and errors, JSON or XML
  *   8. after       one journal entry and one log line per call, once the answer is handed over
@@ -21,7 +22,7 @@
  * fastify sets up 'finish' listeners and timers on every response).
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { lookupAction, runAction } from '../actions/index.js';
+import { decodeParams, lookupAction, runAction } from '../actions/index.js';
 import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
@@ -95,6 +96,20 @@ export function sendGatewayError(req: Pick<FastifyRequest, 'url' | 'headers'>, r
   return send(reply, errorReply(error, requestId, formatOfRawRequest(req.url, req.headers)));
 }
 
+/**
+ * The raw answer to a connection node's HTTP parser gave up on (fastify's clientErrorHandler): a
+ * request line and headers over node's 16 KB, or bytes that are not HTTP. No request exists to read
+ * a Format from, so the error is the gateway's envelope in XML (the classic default), and the
+ * connection closes. Timeouts and resets get no answer.
+ */
+export function clientErrorAnswer(err: { code?: string }, requestId: string): string | undefined {
+  if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return undefined;
+  const error = err.code === 'HPE_HEADER_OVERFLOW' ? Errors.headersTooLarge() : Errors.malformedRequest();
+  const r = errorReply(error, requestId, 'XML');
+  const reason = error.httpStatus === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  return `HTTP/1.1 ${r.status} ${reason}\r\nContent-Type: ${r.contentType}\r\nContent-Length: ${Buffer.byteLength(r.body)}\r\nConnection: close\r\n\r\n${r.body}`;
+}
+
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
   const { services, auth, hooks, log } = opts;
 
@@ -157,7 +172,9 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       //     read counters and the x-emulator-* lifecycle headers give this call's report delay
       let control = hooks.beforeRun(record, req.headers, action.name, caller.accountId, params);
       if (control instanceof Promise) control = await control;
-      // 6. run
+      // 6. run: the gateway's checks of the parameters, then the service's own of the account
+      const decoded = decodeParams(action, params);
+      if (!caller.configEnabled) throw Errors.accountNotExisted();
       let result = runAction(
         action,
         {
@@ -174,7 +191,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
           reportDelayMs: control.reportDelayMs,
           createReadyMs: control.createReadyMs,
         },
-        params,
+        decoded,
         control.due.length ? control.prelude : undefined,
       );
       // A write answers once its commit group has committed (Store.grouped).
