@@ -65,10 +65,13 @@ t.test('report timestamps, report readiness and link expiry follow the clock', a
   t.match(url.pathname, /-report-202601010800\.zip$/, 'the object key carries the emulator time (UTC+8)');
   t.equal(url.searchParams.get('Expires'), String(Date.UTC(2026, 0, 1) / 1000 + 1 + 3600));
   const download = async () => em.app.inject({ method: 'GET', url: url.pathname + url.search });
-  t.equal((await download()).statusCode, 200);
+  const ok = await download();
+  t.equal(ok.statusCode, 200);
+  t.equal(ok.headers.date, 'Thu, 01 Jan 2026 00:00:01 GMT', 'the download route dates its answers by the emulator clock');
   await ctl(em, 'POST', '/_emulator/clock', { advanceMs: 3600_000 + 2000 });
   const expired = await download();
   t.equal(expired.statusCode, 403);
   t.match(expired.body, /<Message>Request has expired.<\/Message>/);
   t.match(expired.body, /<ServerTime>2026-01-01T01:00:03.000Z<\/ServerTime>/);
+  t.equal(expired.headers.date, 'Thu, 01 Jan 2026 01:00:03 GMT', 'the same time as ServerTime');
 });

@@ -270,6 +270,10 @@ const TABLE: Record<string, Row> = {
       [C, { Policies: { Policy: [{ PolicyName: 'AdministratorAccess' }] }, LoginProfile: { MFABindRequired: true } }],
       [N, { Policies: { Policy: [{ PolicyName: 'AdministratorAccess' }] }, LoginProfile: { MFABindRequired: false } }],
       [NA, { Policies: { Policy: [{ PolicyName: 'ReadOnlyAccess' }] } }],
+      // policyName is a comma list (valueType csv): any one of its policies puts the user in scope.
+      [N, { Policies: { Policy: [{ PolicyName: 'AdministratorAccess' }] }, LoginProfile: { MFABindRequired: false } }, { params: { policyName: 'AliyunRAMFullAccess, AdministratorAccess' } }],
+      [NA, { Policies: { Policy: [{ PolicyName: 'ReadOnlyAccess' }] } }, { params: { policyName: 'AliyunRAMFullAccess,AdministratorAccess' } }],
+      [ID, { Policies: { Policy: [{ PolicyName: 'AdministratorAccess' }] } }, { params: { policyName: ' , ' } }],
     ],
   },
   // ---- RDS

@@ -75,6 +75,18 @@ t.test('scopes: types, regions (global kept), groups, ids, tags and their exclus
   t.notOk(inScope({ tagsScope: [{ tagKey: 'team', tagValue: 'b' }] }, r));
   t.notOk(inScope({ excludeTagsScope: [{ tagKey: 'env', tagValue: 'prod' }] }, r));
   t.ok(inScope({ excludeTagsScope: [{ tagKey: 'env', tagValue: 'dev' }] }, r));
+  const both = [{ tagKey: 'env', tagValue: 'prod' }, { tagKey: 'team', tagValue: 'b' }];
+  t.ok(inScope({ tagsScope: both }, r), 'TagsScope, default logic OR: one pair is enough');
+  t.ok(inScope({ tagsScope: both, tagKeyLogicScope: 'OR' }, r));
+  t.notOk(inScope({ tagsScope: both, tagKeyLogicScope: 'AND' }, r), 'TagKeyLogicScope AND: every pair');
+  t.ok(inScope({ tagsScope: [{ tagKey: 'env', tagValue: 'prod' }, { tagKey: 'team', tagValue: 'a' }], tagKeyLogicScope: 'and' }, r));
+  t.ok(inScope({ accountIdsScope: `1, ${M}` }, r), 'AccountIdsScope: the resource\'s account is listed');
+  t.notOk(inScope({ accountIdsScope: '1,2' }, r));
+  t.notOk(inScope({ excludeAccountIdsScope: `${M}` }, r), 'ExcludeAccountIdsScope');
+  t.ok(inScope({ excludeAccountIdsScope: '1' }, r));
+  t.ok(inScope({ resourceNameScope: 'a1, b1' }, r), 'ResourceNameScope: exact names, comma list');
+  t.notOk(inScope({ resourceNameScope: 'b' }, r));
+  t.ok(inScope({ folderIdsScope: 'fd-x', excludeFolderIdsScope: 'fd-y' }, r), 'folder scopes are kept, not applied (no folders here)');
 
   const store = demoStore();
   t.teardown(() => store.close());

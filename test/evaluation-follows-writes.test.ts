@@ -29,3 +29,39 @@ t.test('deactivating a rule drops its results; deleting a rule forgets them', as
   await call(em, 'ActiveAggregateConfigRules', { AggregatorId: DEMO.aggregatorId, ConfigRuleIds: rule });
   t.ok(accountsOfResults(em, rule).length > 0, 'activated again: evaluated again');
 });
+
+t.test("a rule's account, name and tag-logic scopes decide what it evaluates", async (t) => {
+  const em = await testApp(t);
+  em.clock.advance(CREATE_DELAY_MS);
+  const rule = 'cr-a260626622af0005a1b2'; // oss-bucket-public-read-prohibited in the demo pack
+  const all = [DEMO.tomAccountId, DEMO.managementAccountId, DEMO.aliceAccountId].sort();
+  const update = async (scope: Record<string, string>) => {
+    const res = await call(em, 'UpdateAggregateConfigRule', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: rule, ...scope }, { method: 'POST' });
+    t.equal(res.status, 200, JSON.stringify(scope));
+  };
+  const resources = () => (em.services.store.db.prepare('SELECT resource_name FROM evaluation_results WHERE config_rule_id = ? ORDER BY resource_name').all(rule) as { resource_name: string }[]).map((r) => r.resource_name);
+  t.same(accountsOfResults(em, rule), all);
+  await update({ ExcludeAccountIdsScope: String(DEMO.aliceAccountId) });
+  t.same(accountsOfResults(em, rule), [DEMO.tomAccountId, DEMO.managementAccountId].sort(), 'ExcludeAccountIdsScope');
+  await update({ ExcludeAccountIdsScope: '', AccountIdsScope: `${DEMO.aliceAccountId},${DEMO.tomAccountId}` });
+  t.same(accountsOfResults(em, rule), [DEMO.tomAccountId, DEMO.aliceAccountId].sort(), 'AccountIdsScope');
+  await update({ AccountIdsScope: '' });
+  t.same(accountsOfResults(em, rule), all, 'cleared: every member again');
+  const [first, second] = resources();
+  await update({ ResourceNameScope: `${first},${second}` });
+  t.same(resources(), [first, second], 'ResourceNameScope');
+  await update({ ResourceNameScope: '' });
+  const tagged = (em.services.store.db.prepare("SELECT resource_id, tags_json FROM resources WHERE resource_type = 'ACS::OSS::Bucket' AND tags_json <> '{}'").all() as { resource_id: string; tags_json: string }[])
+    .map((r) => ({ id: r.resource_id, tags: JSON.parse(r.tags_json) as Record<string, string> }))
+    .find((r) => Object.keys(r.tags).length >= 2);
+  if (!tagged) throw new Error('the demo fixtures have no bucket with two tags');
+  const [[k1, v1], [k2, v2]] = Object.entries(tagged.tags);
+  const pairs = JSON.stringify([{ TagKey: k1, TagValue: v1 }, { TagKey: k2, TagValue: `${v2}-not` }]);
+  await update({ TagsScope: pairs });
+  const anyCount = resources().length;
+  await update({ TagKeyLogicScope: 'AND' });
+  t.same(resources(), [], 'AND: no bucket has both pairs');
+  await update({ TagKeyLogicScope: '' });
+  t.equal(resources().length, anyCount, "TagKeyLogicScope='' is the default again (OR)");
+  t.ok(anyCount > 0);
+});

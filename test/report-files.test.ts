@@ -142,11 +142,29 @@ t.test('the same snapshot always gives the same bytes', async (t) => {
   const em = await testApp(t);
   const snapshot = snapshotPack(em.services, em.services.store.packs.get(DEMO.compliancePackId)!, NOW);
   const a = packReportWorkbook(snapshot);
-  await new Promise((r) => setTimeout(r, 1100));
-  const b = packReportWorkbook(snapshot);
-  t.ok(a.equals(b), 'byte-stable across wall-clock seconds');
+  // Zip entry times are wall-clock fields with no zone: another host zone must not change them.
+  const zone = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  let b: Buffer;
+  try {
+    b = packReportWorkbook(snapshot);
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+  t.ok(a.equals(b), 'the same bytes in another time zone');
   const entries = unzipSync(new Uint8Array(a));
   t.ok(Object.keys(entries).includes('xl/workbook.xml'));
+  // The first local file header's DOS time and date: the report time in UTC+8 (NOW is 00:00 UTC).
+  t.equal(a.readUInt32LE(0), 0x04034b50);
+  const time = a.readUInt16LE(10);
+  const date = a.readUInt16LE(12);
+  const cst = new Date(NOW + 8 * 3600_000);
+  t.same(
+    [(date >> 9) + 1980, (date >> 5) & 15, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2],
+    [cst.getUTCFullYear(), cst.getUTCMonth() + 1, cst.getUTCDate(), cst.getUTCHours(), cst.getUTCMinutes(), cst.getUTCSeconds()],
+    'entry time: the report time in UTC+8',
+  );
 });
 
 t.test('rules reports follow the same pattern (building blocks for Generate*ConfigRulesReport)', async (t) => {

@@ -83,7 +83,8 @@ export const ruleParams = {
   ResourceTypesScope: p.list(),
   RiskLevel: p.integer(),
   Tag: tagParam,
-  TagKeyLogicScope: p.string({ enum: ['AND', 'OR'] as const, caseInsensitive: true }),
+  // '' sets it back to the default (OR), as '' does for the other scope fields of an update.
+  TagKeyLogicScope: p.string({ enum: ['AND', 'OR', ''] as const, caseInsensitive: true }),
   TagKeyScope: p.string(),
   TagValueScope: p.string(),
   TagsScope: p.jsonArray(),

@@ -23,7 +23,7 @@ import { OSS_EVALUATORS } from './evaluators/oss.js';
 import { RAM_EVALUATORS } from './evaluators/ram.js';
 import { RDS_EVALUATORS } from './evaluators/rds.js';
 import { InsufficientData, insufficient, type Evaluator, type Outcome, type Params } from './kit.js';
-import { inScope } from './scope.js';
+import { scopeFilter } from './scope.js';
 
 export type { Evaluator, Outcome, Params } from './kit.js';
 export { inScope } from './scope.js';
@@ -108,10 +108,12 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   // Worked out on the first resource in scope: most rules of a new pack have none (issue 8, writes).
   let params: Params | undefined;
   let before: Map<string, ResultHistory> | undefined;
+  const scope = scopeFilter(rule.scope);
   for (const accountId of types.length > 0 ? ruleAccounts(store, rule) : []) {
+    if (!scope.account(accountId)) continue;
     for (const type of types) {
       for (const resource of store.resources.byAccountAndType(accountId, type)) {
-        if (!inScope(rule.scope, resource)) continue;
+        if (!scope.resource(resource)) continue;
         params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
         before ??= fresh ? new Map() : store.evaluations.history(rule.configRuleId);
         const outcome = evaluateResource(evaluator, resource, params, now);

@@ -118,6 +118,12 @@ export function numParam(p: Params, name: string): number {
 export function listParam(p: Params, name: string): string[] {
   return (p[name] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
+/** A comma list parameter that must name something: unset or empty is INSUFFICIENT_DATA. */
+export function requiredListParam(p: Params, name: string): string[] {
+  const list = listParam(p, name);
+  if (list.length === 0) throw new InsufficientData(`$.parameters.${name}`, `Parameter ${name} is not set.`);
+  return list;
+}
 export const boolParam = (p: Params, name: string): boolean => (p[name] ?? '').trim().toLowerCase() === 'true';
 
 // ---- time -------------------------------------------------------------------------------------

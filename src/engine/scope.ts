@@ -5,32 +5,74 @@
  * Regions: resources of the pseudo-region `global` (RAM, the account itself) are never filtered out
  * by a region scope, since they live in no region (inference; the real service treats RAM as global).
  */
-import type { InventoryResource, Scope, TagPair } from '../store/index.js';
+import type { InventoryResource, RuleScope, TagPair } from '../store/index.js';
 
 const commaList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** A comma list as a set, or undefined when it names nothing (no condition). */
+const commaSet = (v: string | undefined): Set<string> | undefined => {
+  if (!v) return undefined;
+  const list = commaList(v);
+  return list.length > 0 ? new Set(list) : undefined;
+};
 export const GLOBAL_REGION = 'global';
 
 const hasTag = (tags: Record<string, string>, key: string, value: string | undefined): boolean =>
   Object.hasOwn(tags, key) && (value === undefined || value === '' || tags[key] === value);
 const anyPair = (tags: Record<string, string>, pairs: TagPair[]) => pairs.some((p) => hasTag(tags, p.tagKey, p.tagValue));
+const everyPair = (tags: Record<string, string>, pairs: TagPair[]) => pairs.every((p) => hasTag(tags, p.tagKey, p.tagValue));
 
-export function inScope(scope: Scope, r: InventoryResource): boolean {
-  const regions = commaList(scope.regionIdsScope);
-  if (regions.length > 0 && r.regionId !== GLOBAL_REGION && !regions.includes(r.regionId)) return false;
-  const excludedRegions = commaList(scope.excludeRegionIdsScope);
-  if (r.regionId !== GLOBAL_REGION && excludedRegions.includes(r.regionId)) return false;
+/** A rule's scope, read once per run: which member accounts it looks at, and which of their resources. */
+export interface ScopeFilter {
+  account(accountId: number): boolean;
+  resource(r: InventoryResource): boolean;
+}
 
-  const groups = commaList(scope.resourceGroupIdsScope);
-  if (groups.length > 0 && !groups.includes(r.resourceGroupId)) return false;
-  if (commaList(scope.excludeResourceGroupIdsScope).includes(r.resourceGroupId) && r.resourceGroupId !== '') return false;
+/**
+ * Compiles a scope (a pack's, or a rule's with its account, name and tag-logic fields):
+ * - `AccountIdsScope` / `ExcludeAccountIdsScope`: member accounts by id (comma lists);
+ * - `ResourceNameScope`: resource names, exact, comma list (inference: "the names of the resource");
+ * - `TagKeyLogicScope` AND: every `TagsScope` pair must match (default OR: any pair);
+ * - `FolderIdsScope` / `ExcludeFolderIdsScope` are kept but not applied: the emulator has no
+ *   resource-directory folders (docs/fidelity.md).
+ */
+export function scopeFilter(scope: RuleScope): ScopeFilter {
+  const accounts = commaSet(scope.accountIdsScope);
+  const excludedAccounts = commaSet(scope.excludeAccountIdsScope);
+  const regions = commaSet(scope.regionIdsScope);
+  const excludedRegions = commaSet(scope.excludeRegionIdsScope);
+  const groups = commaSet(scope.resourceGroupIdsScope);
+  const excludedGroups = commaSet(scope.excludeResourceGroupIdsScope);
+  const ids = commaSet(scope.resourceIdsScope);
+  const excludedIds = commaSet(scope.excludeResourceIdsScope);
+  const names = commaSet(scope.resourceNameScope);
+  const tagsScope = scope.tagsScope && scope.tagsScope.length > 0 ? scope.tagsScope : undefined;
+  const tagsMatch = scope.tagKeyLogicScope?.toUpperCase() === 'AND' ? everyPair : anyPair;
+  const excludedTags = scope.excludeTagsScope && scope.excludeTagsScope.length > 0 ? scope.excludeTagsScope : undefined;
+  const account = (accountId: number): boolean =>
+    (accounts === undefined || accounts.has(String(accountId))) && (excludedAccounts === undefined || !excludedAccounts.has(String(accountId)));
+  return {
+    account,
+    resource(r) {
+      if (!account(r.accountId)) return false;
+      if (r.regionId !== GLOBAL_REGION) {
+        if (regions !== undefined && !regions.has(r.regionId)) return false;
+        if (excludedRegions !== undefined && excludedRegions.has(r.regionId)) return false;
+      }
+      if (groups !== undefined && !groups.has(r.resourceGroupId)) return false;
+      if (excludedGroups !== undefined && r.resourceGroupId !== '' && excludedGroups.has(r.resourceGroupId)) return false;
+      if (ids !== undefined && !ids.has(r.resourceId)) return false;
+      if (excludedIds !== undefined && excludedIds.has(r.resourceId)) return false;
+      if (names !== undefined && !names.has(r.resourceName)) return false;
+      if (scope.tagKeyScope && !hasTag(r.tags, scope.tagKeyScope, scope.tagValueScope)) return false;
+      if (scope.excludeTagKeyScope && hasTag(r.tags, scope.excludeTagKeyScope, scope.excludeTagValueScope)) return false;
+      if (tagsScope !== undefined && !tagsMatch(r.tags, tagsScope)) return false;
+      if (excludedTags !== undefined && anyPair(r.tags, excludedTags)) return false;
+      return true;
+    },
+  };
+}
 
-  const ids = commaList(scope.resourceIdsScope);
-  if (ids.length > 0 && !ids.includes(r.resourceId)) return false;
-  if (commaList(scope.excludeResourceIdsScope).includes(r.resourceId)) return false;
-
-  if (scope.tagKeyScope && !hasTag(r.tags, scope.tagKeyScope, scope.tagValueScope)) return false;
-  if (scope.excludeTagKeyScope && hasTag(r.tags, scope.excludeTagKeyScope, scope.excludeTagValueScope)) return false;
-  if (scope.tagsScope && scope.tagsScope.length > 0 && !anyPair(r.tags, scope.tagsScope)) return false;
-  if (scope.excludeTagsScope && scope.excludeTagsScope.length > 0 && anyPair(r.tags, scope.excludeTagsScope)) return false;
-  return true;
+/** One resource against a scope (tests; a run compiles the scope once with scopeFilter). */
+export function inScope(scope: RuleScope, r: InventoryResource): boolean {
+  return scopeFilter(scope).resource(r);
 }

@@ -89,6 +89,16 @@ export function cstTime(ms: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
+/**
+ * A zip entry's time: zip stores a wall-clock time with no zone, and fflate writes the local fields
+ * of the Date it is given. Stored as UTC+8 (the stamp of the report's own name), whatever the
+ * host's time zone, so the same report gives the same bytes everywhere.
+ */
+export function zipEntryTime(ms: number): Date {
+  const d = new Date(ms + 8 * 3600_000);
+  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+}
+
 /** The annotation's `reason`, else a short "property operator desiredValue (actual: configuration)". */
 export function annotationReason(annotation: string): string {
   if (!annotation) return '';
@@ -160,7 +170,7 @@ export function packReportWorkbook(s: PackReportSnapshot): Buffer {
     'xl/worksheets/sheet1.xml': overview.bytes(OVERVIEW_WIDTHS, false),
     'xl/worksheets/sheet2.xml': sheet.bytes(NON_COMPLIANT_WIDTHS, true),
   };
-  const mtime = new Date(s.createdAt);
+  const mtime = zipEntryTime(s.createdAt);
   const zip: Fflate.Zippable = {};
   for (const [name, part] of Object.entries(parts)) zip[name] = [typeof part === 'string' ? Buffer.from(part, 'utf8') : part, { mtime }];
   return toBuffer(zipSync(zip, { level: WORKBOOK_LEVEL }));
@@ -325,7 +335,7 @@ const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 
 /** A zip holding one file; entries are dated with the report time. */
 export function zipOne(entryName: string, content: Uint8Array, mtimeMs: number): Buffer {
-  return toBuffer(zipSync({ [entryName]: [content, { mtime: new Date(mtimeMs) }] }, { level: 6 }));
+  return toBuffer(zipSync({ [entryName]: [content, { mtime: zipEntryTime(mtimeMs) }] }, { level: 6 }));
 }
 
 export type ReportPackaging = 'zip' | 'xls';

@@ -84,6 +84,9 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.hex(24).toUpperCase();
+    // Date from the emulator's clock, like the expiry check and an expired link's ServerTime (node
+    // would write the host's time).
+    reply.header('date', new Date(services.clock.now()).toUTCString());
     const fail = (e: OssError) => {
       reply.code(e.status).header('x-oss-request-id', requestId).type('application/xml');
       if (e.ec) reply.header('x-oss-ec', e.ec);

@@ -1,7 +1,7 @@
 /** ECS rules: instances (ACS::ECS::Instance), disks (ACS::ECS::Disk), snapshot policies. */
 import type { InventoryResource } from '../../store/index.js';
 import {
-  check, daysBetween, fail, isTrue, listParam, notApplicable, num, numParam, opt, param, pass, str, time, val, type Evaluator,
+  check, daysBetween, fail, isTrue, listParam, notApplicable, num, numParam, opt, pass, requiredListParam, str, time, val, type Evaluator,
 } from '../kit.js';
 
 const PUBLIC_IP = '$.PublicIpAddress.IpAddress';
@@ -61,8 +61,7 @@ export const ecsInstanceDeletionProtectionEnabled: Evaluator = (r) => {
 };
 
 export const ecsInstanceAttachedSecurityGroup: Evaluator = (r, p) => {
-  const wanted = listParam(p, 'securityGroupIds');
-  if (wanted.length === 0) param(p, 'securityGroupIds');
+  const wanted = requiredListParam(p, 'securityGroupIds');
   const groups = (val(r, '$.SecurityGroupIds.SecurityGroupId') as unknown[]).map(String);
   return check(groups.some((g) => wanted.includes(g)), {
     configuration: groups.join(','), desiredValue: wanted.join(','), operator: 'ContainsAny', property: '$.SecurityGroupIds.SecurityGroupId',
@@ -106,8 +105,7 @@ export const ecsCpuMinCountLimit: Evaluator = (r, p) => {
 };
 
 export const ecsDesiredInstanceType: Evaluator = (r, p) => {
-  const types = listParam(p, 'instanceTypes');
-  if (types.length === 0) param(p, 'instanceTypes');
+  const types = requiredListParam(p, 'instanceTypes');
   const type = str(val(r, '$.InstanceType'));
   return check(types.includes(type), { configuration: type, desiredValue: types.join(','), operator: 'In', property: '$.InstanceType' });
 };

@@ -1,7 +1,7 @@
 /** Identity rules: RAM users, groups, roles and policies, and the account itself (ACS::::Account). */
 import type { InventoryResource } from '../../store/index.js';
 import {
-  check, daysBetween, fail, isTrue, list, listParam, notApplicable, num, numParam, opt, param, pass, str, time, val, type Evaluator,
+  check, daysBetween, fail, isTrue, list, listParam, notApplicable, num, numParam, opt, pass, requiredListParam, str, time, val, type Evaluator,
 } from '../kit.js';
 
 const MFA = '$.LoginProfile.MFABindRequired';
@@ -156,8 +156,9 @@ export const ramUserActivatedAkQuantityCheck: Evaluator = (r, p, env) => {
 };
 
 export const ramRiskyPolicyUserMfaCheck: Evaluator = (r, p) => {
-  const name = param(p, 'policyName');
-  if (!policies(r).some((x) => str(x.PolicyName) === name)) return notApplicable('$.Policies.Policy[*].PolicyName', `The user does not have ${name}.`);
+  // A comma list of policy names (valueType csv): the user is in scope with any one of them.
+  const names = requiredListParam(p, 'policyName');
+  if (!policies(r).some((x) => names.includes(str(x.PolicyName)))) return notApplicable('$.Policies.Policy[*].PolicyName', `The user does not have ${names.join(' or ')}.`);
   const on = hasLoginProfile(r) && isTrue(opt(r, MFA));
   return check(on, { configuration: 'false', desiredValue: 'True', operator: 'StringEquals', property: MFA });
 };
