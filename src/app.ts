@@ -137,17 +137,21 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     return503OnClosing: true,
     // No route declares a fastify schema: fastify's compilers (ajv, fast-json-stringify) load on first use.
     schemaController: { compilersFactory: lazySchemaCompilers },
-    // A URL the router cannot decode (bad percent-encoding in the path) still gets an API- or
-    // OSS-shaped error rather than fastify's own JSON.
-    // A request node's parser refused (headers over 16 KB, not HTTP): the gateway's envelope, not fastify's JSON.
+    // A request node's parser refused (headers over its limit, not HTTP): the gateway's envelope,
+    // not fastify's JSON. Only on a connection with no answer in flight (an earlier request of the
+    // connection may still wait for its commit): writing there would corrupt that answer, so such a
+    // connection is closed, as node itself does once an answer has started.
     clientErrorHandler(err, socket) {
-      const answer = clientErrorAnswer(err as { code?: string }, services.ids.uuid());
+      const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
+      const answer = inFlight ? undefined : clientErrorAnswer(err as { code?: string }, services.ids.uuid());
       if (answer !== undefined && socket.writable) socket.end(answer);
       else socket.destroy(err);
     },
+    // A URL the router cannot decode (bad percent-encoding in the path) still gets an API- or
+    // OSS-shaped error rather than fastify's own JSON.
     frameworkErrors: (_err, req, res) => {
       const reply = res as unknown as FastifyReply;
-      if (isReportPath(req.url)) return sendInvalidUri(reply, req.method, services.ids.hex(24).toUpperCase());
+      if (isReportPath(req.url)) return sendInvalidUri(reply, req.method, services.ids.hex(24).toUpperCase(), services.clock.now());
       return sendGatewayError(req, reply, Errors.malformedParameters(), services.ids.uuid());
     },
   });

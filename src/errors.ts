@@ -5,6 +5,8 @@
  * Call sites use the named constructors of `Errors` so they read as domain language:
  * `throw Errors.aggregatorNotFound()`.
  */
+import { maxHeaderSize } from 'node:http';
+
 export class ApiError extends Error {
   constructor(
     readonly code: string,
@@ -45,7 +47,7 @@ export const Errors = {
   throttlingUser: e('Throttling.User', 400, 'Request was denied due to user flow control.'),
   throttlingApi: e('Throttling.Api', 400, 'Request was denied due to api flow control.'),
   bodyTooLarge: e('RequestBodyTooLarge', 413, 'The request body is larger than the emulator accepts.'),
-  headersTooLarge: e('RequestHeaderFieldsTooLarge', 431, 'The request line and headers are larger than the emulator accepts (16 KB).'),
+  headersTooLarge: e('RequestHeaderFieldsTooLarge', 431, `The request line and headers are larger than the emulator accepts (${maxHeaderSize} bytes).`),
   malformedRequest: e('MalformedRequest', 400, 'The request is not well-formed HTTP.'),
   tooManyParameters: (max: number) => new ApiError('TooManyParameters', `The request has more than ${max} parameters in its query string or form body.`, 400),
 

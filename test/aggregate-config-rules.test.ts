@@ -170,9 +170,8 @@ t.test('CreateAggregateConfigRule documented errors leave the store unchanged', 
 t.test('ExceedMaxRuleCount at the per-group limit', async (t) => {
   const em = await testApp(t);
   const store = em.services.store;
-  const have = store.rules.count(DEMO.managementAccountId, AGG);
-  store.transaction(() => {
-    for (let i = have; i < 500; i++) {
+  const fill = (from: number, to: number) => store.transaction(() => {
+    for (let i = from; i < to; i++) {
       store.rules.insert({
         configRuleId: `cr-fill${String(i).padStart(16, '0')}`, accountId: DEMO.managementAccountId, aggregatorId: AGG, compliancePackId: '',
         name: `fill-${i}`, description: '', sourceOwner: 'ALIYUN', sourceIdentifier: 'eip-bandwidth-limit', riskLevel: 2, inputParameters: {},
@@ -180,6 +179,7 @@ t.test('ExceedMaxRuleCount at the per-group limit', async (t) => {
       });
     }
   });
+  fill(store.rules.count(DEMO.managementAccountId, AGG), 500);
   await expectError(t, em, 'CreateAggregateConfigRule', base, { status: 400, code: 'ExceedMaxRuleCount' });
   // The pack actions hold the same limit with their own code; nothing is written.
   const rules = JSON.stringify([{ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' }]);
@@ -191,6 +191,13 @@ t.test('ExceedMaxRuleCount at the per-group limit', async (t) => {
   const same = JSON.stringify(Array.from({ length: demoRules }, () => ({ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' })));
   const res = await call(em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRules: same }, { method: 'POST' });
   t.equal(res.status, 200, 'an update that keeps the count stays within the limit');
+  // Over the limit already (a fixture may load more): an update that does not grow the owner passes.
+  fill(500, 503);
+  const again = await call(em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRules: same }, { method: 'POST' });
+  t.equal(again.status, 200, 'over the limit, an update that adds nothing passes');
+  const fewer = JSON.stringify(Array.from({ length: demoRules - 1 }, () => ({ ManagedRuleIdentifier: 'oss-bucket-public-read-prohibited' })));
+  t.equal((await call(em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRules: fewer }, { method: 'POST' })).status, 200, 'and so does one that lowers the count');
+  await expectError(t, em, 'UpdateAggregateCompliancePack', { AggregatorId: AGG, CompliancePackId: DEMO.compliancePackId, ConfigRules: same }, { status: 400, code: 'ConfigRuleExceedMaxRuleCount' }, { method: 'POST' });
 });
 
 t.test('ClientToken makes CreateAggregateConfigRule idempotent', async (t) => {

@@ -163,3 +163,19 @@ t.test('a fault message, when given, must not be empty (API errors always carry 
   t.match(JSON.parse(res.body).error.message, 'message must be a non-empty string');
   t.same(em.control.faults.list(), []);
 });
+
+t.test('a fault answers only calls the service would run: not those the gateway refuses, nor an account without Config', async (t) => {
+  const em = await testApp(t);
+  await ctl(em, 'POST', '/_emulator/faults', { action: 'GetAggregateCompliancePackReport', error: 'ServiceUnavailable', times: 1 });
+  const missing = await call(em, 'GetAggregateCompliancePackReport', { AggregatorId: DEMO.aggregatorId });
+  t.equal(missing.json.Code, 'MissingCompliancePackId', 'the gateway refuses the call first');
+  const { store } = em.services;
+  store.transaction(() => {
+    store.accounts.upsert({ accountId: 1999999999999999, accountName: 'off', configEnabled: false });
+    store.accounts.upsertAccessKey({ accessKeyId: 'LTAI5tOffKey', secret: 'OffSecret', accountId: 1999999999999999 });
+  });
+  const off = await call(em, 'GetAggregateCompliancePackReport', { ...reportParams, AccessKeyId: 'LTAI5tOffKey' });
+  t.equal(off.json.Code, 'AccountNotExisted');
+  t.match((await ctl(em, 'GET', '/_emulator/faults')).json.faults, [{ id: 'fault-1', remaining: 1, fired: 0, matched: 0 }], 'neither call used the one-shot rule');
+  t.equal((await call(em, 'GetAggregateCompliancePackReport', reportParams)).status, 503, 'the next valid call gets it');
+});

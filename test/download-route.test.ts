@@ -193,10 +193,12 @@ t.test('specific answers: bad encoding -> InvalidURI, null byte or >1023 chars -
     ['/CompliancePackReports/..%2F..%2Fetc%2Fpasswd', 403, 'AccessDenied'],
     ['/ConfigRuleReports/..%2F..%2Fetc%2Fpasswd?Expires=99999999999&OSSAccessKeyId=nobody&Signature=x', 403, 'InvalidAccessKeyId'],
   ];
+  const emulatorDate = new Date(em.clock.now()).toUTCString();
   for (const [url, status, code] of cases) {
     const res = await download(em, url);
     t.equal(res.status, status, url.slice(0, 80));
     t.equal(checkRefused(t, res, url), code, `${url.slice(0, 80)} -> ${code}`);
+    t.equal(res.headers.date, emulatorDate, `${url.slice(0, 80)}: Date from the emulator clock`);
   }
   t.same(fsCalls, [], 'no filesystem access');
 });

@@ -87,6 +87,11 @@ t.test('scopes: types, regions (global kept), groups, ids, tags and their exclus
   t.ok(inScope({ resourceNameScope: 'a1, b1' }, r), 'ResourceNameScope: exact names, comma list');
   t.notOk(inScope({ resourceNameScope: 'b' }, r));
   t.ok(inScope({ folderIdsScope: 'fd-x', excludeFolderIdsScope: 'fd-y' }, r), 'folder scopes are kept, not applied (no folders here)');
+  t.ok(inScope({ tagKeyScope: 'x, env' }, r), 'TagKeyScope as a comma list of keys: any one (OR)');
+  t.notOk(inScope({ tagKeyScope: 'x,env', tagKeyLogicScope: 'AND' }, r), 'AND: every key');
+  t.ok(inScope({ tagKeyScope: 'env,team', tagKeyLogicScope: 'AND' }, r));
+  t.ok(inScope({ tagKeyScope: 'env,team', tagValueScope: 'prod' }, r), 'each key with TagValueScope: env=prod matches');
+  t.notOk(inScope({ tagKeyScope: 'env,team', tagValueScope: 'prod', tagKeyLogicScope: 'AND' }, r), 'team is not prod');
 
   const store = demoStore();
   t.teardown(() => store.close());

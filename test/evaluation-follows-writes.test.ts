@@ -61,7 +61,34 @@ t.test("a rule's account, name and tag-logic scopes decide what it evaluates", a
   const anyCount = resources().length;
   await update({ TagKeyLogicScope: 'AND' });
   t.same(resources(), [], 'AND: no bucket has both pairs');
+  await update({ TagsScope: JSON.stringify([{ TagKey: k1, TagValue: v1 }, { TagKey: k2, TagValue: v2 }]) });
+  const both = resources();
+  const name = (em.services.store.db.prepare('SELECT resource_name FROM resources WHERE resource_id = ?').get(tagged.id) as { resource_name: string }).resource_name;
+  t.ok(both.includes(name), 'AND: the bucket with both pairs is evaluated');
+  const tagsOf = (resourceName: string) => JSON.parse((em.services.store.db.prepare("SELECT tags_json FROM resources WHERE resource_type = 'ACS::OSS::Bucket' AND resource_name = ?").get(resourceName) as { tags_json: string }).tags_json) as Record<string, string>;
+  t.ok(both.every((n) => tagsOf(n)[k1] === v1 && tagsOf(n)[k2] === v2), 'and no bucket without them');
+  await update({ TagsScope: pairs });
   await update({ TagKeyLogicScope: '' });
   t.equal(resources().length, anyCount, "TagKeyLogicScope='' is the default again (OR)");
   t.ok(anyCount > 0);
+});
+
+t.test("a pack's update keeps the scope fields its rules were given themselves", async (t) => {
+  const em = await testApp(t);
+  em.clock.advance(CREATE_DELAY_MS);
+  const rule = 'cr-a260626622af0005a1b2'; // oss-bucket-public-read-prohibited in the demo pack
+  const pack = { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId };
+  const res = await call(em, 'UpdateAggregateConfigRule', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: rule, AccountIdsScope: String(DEMO.tomAccountId) }, { method: 'POST' });
+  t.equal(res.status, 200);
+  t.same(accountsOfResults(em, rule), [DEMO.tomAccountId]);
+  t.equal((await call(em, 'UpdateAggregateCompliancePack', { ...pack, ExcludeResourceIdsScope: 'no-such-id' }, { method: 'POST' })).status, 200);
+  t.same(accountsOfResults(em, rule), [DEMO.tomAccountId], 'a pack scope update keeps the rule\'s AccountIdsScope');
+  const got = (await call(em, 'GetAggregateConfigRule', { AggregatorId: DEMO.aggregatorId, ConfigRuleId: rule })).json.ConfigRule;
+  t.equal(got.AccountIdsScope, String(DEMO.tomAccountId));
+  t.equal(got.ExcludeResourceIdsScope, 'no-such-id', 'and takes the pack\'s');
+  type PackRule = { ManagedRuleIdentifier: string; ConfigRuleParameters: { ParameterName: string; ParameterValue: string }[] };
+  const rules = (await call(em, 'GetAggregateCompliancePack', pack)).json.CompliancePack.ConfigRules as PackRule[];
+  const same = JSON.stringify(rules.map((r) => ({ ManagedRuleIdentifier: r.ManagedRuleIdentifier, ConfigRuleParameters: r.ConfigRuleParameters.map(({ ParameterName, ParameterValue }) => ({ ParameterName, ParameterValue })) })));
+  t.equal((await call(em, 'UpdateAggregateCompliancePack', { ...pack, ConfigRules: same }, { method: 'POST' })).status, 200);
+  t.same(accountsOfResults(em, rule), [DEMO.tomAccountId], 'a rule updated in place by ConfigRules keeps it too');
 });

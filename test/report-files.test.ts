@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { unzipSync } from 'fflate';
 import t from 'tap';
-import { cstTime, NON_COMPLIANT_COLUMNS, packReportWorkbook, RULE_COLUMNS, SHEETS, type PackReportSnapshot } from '../src/reports/files.js';
+import { cstTime, NON_COMPLIANT_COLUMNS, packReportWorkbook, RULE_COLUMNS, SHEETS, zipOne, type PackReportSnapshot } from '../src/reports/files.js';
 import { signedReportUrl } from '../src/reports/links.js';
 import { createPackReport, createRulesReport, ensureReportFile, isPending, snapshotPack, snapshotRules } from '../src/reports/service.js';
 import { packResources } from '../src/engine/rollup.js';
@@ -165,6 +165,21 @@ t.test('the same snapshot always gives the same bytes', async (t) => {
     [cst.getUTCFullYear(), cst.getUTCMonth() + 1, cst.getUTCDate(), cst.getUTCHours(), cst.getUTCMinutes(), cst.getUTCSeconds()],
     'entry time: the report time in UTC+8',
   );
+  // A UTC+8 time that New York's clocks skip (2026-03-08 02:30): still written as it is.
+  const gap = Date.UTC(2026, 2, 7, 18, 30);
+  process.env.TZ = 'America/New_York';
+  let zipped: Buffer;
+  try {
+    zipped = zipOne('r.xlsx', new Uint8Array([1, 2, 3]), gap);
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+  t.ok(zipped.equals(zipOne('r.xlsx', new Uint8Array([1, 2, 3]), gap)), 'the same bytes in both zones');
+  t.equal(zipped.readUInt16LE(10) >> 11, 2, 'hour 2 of the local file header');
+  const central = zipped.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  t.equal(zipped.readUInt16LE(central + 12) >> 11, 2, 'and of the central directory');
+  t.same(unzipSync(new Uint8Array(zipped))['r.xlsx'], new Uint8Array([1, 2, 3]), 'still a valid zip');
 });
 
 t.test('rules reports follow the same pattern (building blocks for Generate*ConfigRulesReport)', async (t) => {

@@ -10,7 +10,7 @@
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { ParamValues } from '../protocol/params.js';
-import type { CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
+import { packRuleScope, type CompliancePack, type ConfigRule, type Scope, type Tag, type TagPair } from '../store/index.js';
 import { defineAction, type ActionContext, type Result } from './define.js';
 import { KeptResults, reusableResult } from '../reusable.js';
 import { commaList } from './aggregators.js';
@@ -174,7 +174,7 @@ export function updatePack(ctx: ActionContext, pack: CompliancePack, q: ParamVal
   if (specs) replaceRules(ctx, updated, specs);
   if (Object.keys(given).length > 0) {
     for (const r of ctx.store.rules.byPack(pack.compliancePackId)) {
-      ctx.store.rules.update({ ...r, scope: { ...scope, resourceTypesScope: r.scope.resourceTypesScope }, modifiedAt: ctx.now });
+      ctx.store.rules.update({ ...r, scope: packRuleScope(scope, r.scope), modifiedAt: ctx.now });
     }
   }
   saveTags(ctx, pack.compliancePackId, tagType, tags);
@@ -265,10 +265,11 @@ export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregator
     readyAt: ctx.now + ctx.createReadyMs.compliancePacks,
   };
   ctx.store.packs.insert(copy);
-  for (const r of ctx.store.rules.byPack(src.compliancePackId)) {
+  const rules = ctx.store.rules.byPack(src.compliancePackId);
+  for (const r of rules) {
     ctx.store.rules.insert({ ...r, configRuleId: newId(ctx, 'cr'), aggregatorId: destAggregatorId, compliancePackId: copy.compliancePackId, createdAt: ctx.now, modifiedAt: ctx.now });
   }
-  checkOwnerRuleCount(ctx, destAggregatorId);
+  checkOwnerRuleCount(ctx, destAggregatorId, rules.length);
   return copy;
 }
 

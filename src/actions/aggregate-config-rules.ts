@@ -8,9 +8,9 @@ import type { ConfigRule } from '../store/index.js';
 import { defineAction } from './define.js';
 import {
   aggregateScopeParams, checkOwnerCapacity, copyRule, createRequired, createRule, listRules, operateRules, ownRule, ruleIds, ruleParams,
-  tagParam, updateRule, wireRuleDetail, listParams,
+  updateRule, wireRuleDetail, listParams,
 } from './rule-shared.js';
-import { checkAggregator, checkWritableAggregator, ownAggregator } from './shared.js';
+import { checkAggregator, checkWritableAggregator, ownAggregator, tagParam } from './shared.js';
 
 export const createAggregateConfigRule = defineAction({
   name: 'CreateAggregateConfigRule',

@@ -13,11 +13,9 @@ import { clientTokenParam, decodeNextToken, encodeNextToken, field, hasTags, new
 
 export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } as const;
 
-
-
-/** Validates AggregatorAccounts ([{AccountId, AccountName, AccountType}], either key case). */
 /**
- * `AggregatorAccounts` items. `typeRequired`: UpdateAggregator's reference says a new member list
+ * Validates `AggregatorAccounts` items ([{AccountId, AccountName, AccountType}], either key case).
+ * `typeRequired`: UpdateAggregator's reference says a new member list
  * must give both AccountId and AccountType; CreateAggregator takes the only type when it is left out.
  */
 export function parseMembers(raw: unknown[], typeRequired = false): AggregatorMember[] {

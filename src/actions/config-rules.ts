@@ -3,8 +3,9 @@ import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { defineAction } from './define.js';
 import {
-  createRequired, createRule, listParams, listRules, operateRules, ownRule, ruleParams, tagParam, updateRule, wireRuleDetail,
+  createRequired, createRule, listParams, listRules, operateRules, ownRule, ruleParams, updateRule, wireRuleDetail,
 } from './rule-shared.js';
+import { tagParam } from './shared.js';
 
 /** Single-account rules belong to no aggregator. */
 const OWN = '';

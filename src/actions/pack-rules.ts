@@ -3,9 +3,9 @@
  * config rules. Shared by the account-group and single-account pack actions.
  */
 import { Errors } from '../errors.js';
-import type { CompliancePack, ConfigRule, Scope } from '../store/index.js';
+import { packRuleScope, type CompliancePack, type ConfigRule, type Scope } from '../store/index.js';
 import type { ActionContext } from './define.js';
-import { field, newId, RISK_LEVELS, RULES_PER_OWNER } from './shared.js';
+import { field, newId, RISK_LEVELS, rulesOverLimit } from './shared.js';
 
 export const PACK_LIMITS = { rulesPerPack: 200, packsPerOwner: 500 } as const;
 
@@ -120,17 +120,18 @@ export function materializeRules(ctx: ActionContext, pack: CompliancePack, specs
     ctx.store.rules.insert(rule);
     rules.push(rule);
   }
-  checkOwnerRuleCount(ctx, pack.aggregatorId);
+  checkOwnerRuleCount(ctx, pack.aggregatorId, specs.filter((spec) => !spec.configRuleId).length);
   return rules;
 }
 
 /**
- * After a pack action's rules are written: more than RULES_PER_OWNER rules for the owner is the
- * pack actions' ConfigRuleExceedMaxRuleCount (Create*ConfigRule's own limit check answers
- * ExceedMaxRuleCount). The action's transaction undoes the write.
+ * After a pack action wrote its rules, `added` of them new (net of deletions): an owner that grew
+ * past RULES_PER_OWNER rules is the pack actions' ConfigRuleExceedMaxRuleCount (Create*ConfigRule
+ * answers ExceedMaxRuleCount at the same limit). A write that does not grow the owner passes, even
+ * over the limit (a fixture may load more). The action's transaction undoes the write.
  */
-export function checkOwnerRuleCount(ctx: ActionContext, aggregatorId: string): void {
-  if (ctx.store.rules.count(ctx.accountId, aggregatorId) > RULES_PER_OWNER) throw Errors.configRuleExceedMaxRuleCount();
+export function checkOwnerRuleCount(ctx: ActionContext, aggregatorId: string, added: number): void {
+  if (added > 0 && rulesOverLimit(ctx, aggregatorId)) throw Errors.configRuleExceedMaxRuleCount();
 }
 
 /** Moves an existing rule of the same owner into the pack (ConfigRules[].ConfigRuleId). */
@@ -189,6 +190,7 @@ export function replaceRules(ctx: ActionContext, pack: CompliancePack, specs: Ru
   const keep = new Set<string>();
   for (const spec of specs) if (spec.configRuleId) keep.add(spec.configRuleId);
   const unmatched = current.filter((r) => !keep.has(r.configRuleId));
+  let added = 0;
   for (const spec of specs) {
     if (spec.configRuleId) {
       adoptRule(ctx, pack, spec.configRuleId);
@@ -198,14 +200,16 @@ export function replaceRules(ctx: ActionContext, pack: CompliancePack, specs: Ru
     const i = unmatched.findIndex((r) => r.sourceIdentifier === built.sourceIdentifier);
     if (i === -1) {
       ctx.store.rules.insert(built);
+      added++;
       continue;
     }
     const [old] = unmatched.splice(i, 1);
-    ctx.store.rules.update({ ...built, configRuleId: old.configRuleId, state: old.state, createdAt: old.createdAt });
+    // Updated in place: its id, state and own scope fields (Update*ConfigRule) stay.
+    ctx.store.rules.update({ ...built, configRuleId: old.configRuleId, state: old.state, createdAt: old.createdAt, scope: packRuleScope(built.scope, old.scope) });
   }
   for (const r of unmatched) {
     ctx.store.tags.removeAll(r.configRuleId);
     ctx.store.rules.delete(r.configRuleId);
   }
-  checkOwnerRuleCount(ctx, pack.aggregatorId);
+  checkOwnerRuleCount(ctx, pack.aggregatorId, added - unmatched.length);
 }

@@ -12,9 +12,7 @@ import { p } from '../protocol/params.js';
 import type { ConfigRule, RuleScope, RuleState } from '../store/index.js';
 import type { ActionContext } from './define.js';
 import { readScope } from './aggregate-compliance-packs.js';
-import { checkRiskLevel, clientTokenParam, pageWindow, hasTags, newId, ownPack, parseTags, RULES_PER_OWNER, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePairs } from './shared.js';
-
-export { tagParam };
+import { checkRiskLevel, clientTokenParam, pageWindow, hasTags, newId, ownPack, parseTags, RULES_PER_OWNER, rulesOverLimit, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePairs } from './shared.js';
 
 export const RULE_LIMITS = { rulesPerOwner: RULES_PER_OWNER, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
 
@@ -220,7 +218,7 @@ function frequency(types: string, given: string | undefined, fallback: string | 
 
 /** ExceedMaxRuleCount when `adding` rules would pass the per-owner limit. */
 export function checkOwnerCapacity(ctx: ActionContext, aggregatorId: string, adding: number): void {
-  if (ctx.store.rules.count(ctx.accountId, aggregatorId) + adding > RULE_LIMITS.rulesPerOwner) throw Errors.exceedMaxRuleCount();
+  if (rulesOverLimit(ctx, aggregatorId, adding)) throw Errors.exceedMaxRuleCount();
 }
 
 /** Create*ConfigRule: validates the request and inserts the rule (ACTIVE). */

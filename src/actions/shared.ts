@@ -118,10 +118,15 @@ export function field(obj: unknown, pascal: string): unknown {
 export const clientTokenParam = p.string({ maxLength: 64, asciiOnly: true });
 
 /** The `Tag` parameter of create, update and list actions: a JSON array of {Key, Value}. */
-export const tagParam = p.jsonArray({ invalid: () => new ApiError('Invalid.Tag.Value', 'The specified Tag is invalid.', 400) });
+export const tagParam = p.jsonArray({ invalid: invalidTag });
 
 /** The emulator's limit of rules per owner (an account's own rules, or one account group's). */
 export const RULES_PER_OWNER = 500;
+
+/** Whether the owner holds more than RULES_PER_OWNER rules, counting `adding` not yet written. */
+export function rulesOverLimit(ctx: ActionContext, aggregatorId: string, adding = 0): boolean {
+  return ctx.store.rules.count(ctx.accountId, aggregatorId) + adding > RULES_PER_OWNER;
+}
 
 /** "You can add up to 20 tags to a resource." */
 export const TAGS_PER_RESOURCE = 20;

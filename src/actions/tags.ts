@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { defineAction, type ActionContext } from './define.js';
-import { decodeNextToken, encodeNextToken, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, TAGS_PER_RESOURCE } from './shared.js';
+import { decodeNextToken, encodeNextToken, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, TAGS_PER_RESOURCE } from './shared.js';
 
 export const TAG_LIMITS = { resourcesPerCall: 50, tagsPerResource: TAGS_PER_RESOURCE, defaultMaxResults: 20, maxResults: 100 } as const;
 
@@ -81,7 +81,7 @@ export const listTagResources = defineAction({
     RegionId: p.string({ required: true }),
     ResourceType: p.string({ required: true }),
     ResourceId: p.list(),
-    Tag: p.jsonArray({ invalid: invalidTag }),
+    Tag: tagParam,
     NextToken: p.string(),
     MaxResults: p.integer({ min: 1, max: TAG_LIMITS.maxResults }),
   },

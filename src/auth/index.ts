@@ -103,11 +103,6 @@ class CallContext implements VerifyContext {
   }
 }
 
-/** A caller and, when the lookup already told, whether its account exists with Config enabled. */
-interface Found {
-  caller: Caller;
-}
-
 export class Authenticator {
   readonly nonces = new NonceCache();
   private readonly verifiers: Verifier[] = [new V3Verifier(), new V1Verifier()];
@@ -132,12 +127,11 @@ export class Authenticator {
 
   /** Resolves the caller, or throws the error strict mode answers. */
   authenticate(req: AuthRequest): Caller {
-    const found = this.mode === 'off' ? this.identify(presentedKeyId(req)) : this.verify(req);
-    return found.caller;
+    return this.mode === 'off' ? this.identify(presentedKeyId(req)) : this.verify(req);
   }
 
   /** The chain: the first verifier that claims the request decides. */
-  verify(req: AuthRequest): Found {
+  verify(req: AuthRequest): Caller {
     // One context per authenticator, reset per call (verification is synchronous): no closures
     // and memo objects to allocate for every request.
     const ctx = this.ctx;
@@ -150,33 +144,32 @@ export class Authenticator {
     if (!verdict) {
       if (this.mode === 'strict') throw Errors.missingParameter('AccessKeyId');
       const d = this.defaultCaller();
-      return this.found(d.accountId, undefined, d.configEnabled);
+      return this.caller(d.accountId, undefined, d.configEnabled);
     }
     if (!verdict.error) return this.identify(verdict.accessKeyId);
     return this.soft(verdict.error, verdict);
   }
 
   /** The account of a key; unknown or absent keys act as the default account. */
-  private identify(keyId: string | undefined): Found {
+  private identify(keyId: string | undefined): Caller {
     const key = keyId === undefined ? undefined : this.store.accounts.keyWithAccount(keyId);
     const found = key ?? this.defaultCaller();
-    return this.found(found.accountId, keyId, found.configEnabled);
+    return this.caller(found.accountId, keyId, found.configEnabled);
   }
 
   /** `configEnabled` undefined: not known yet (looked up, and false when there is no such account). */
-  private found(accountId: number, accessKeyId: string | undefined, configEnabled: boolean | undefined): Found {
-    return { caller: { accountId, accessKeyId, configEnabled: (configEnabled ?? this.store.accounts.get(accountId)?.configEnabled) === true } };
+  private caller(accountId: number, accessKeyId: string | undefined, configEnabled: boolean | undefined): Caller {
+    return { accountId, accessKeyId, configEnabled: (configEnabled ?? this.store.accounts.get(accountId)?.configEnabled) === true };
   }
 
   /** strict: the error; warn: served as the key's (or default) account, saying why. */
-  private soft(err: ApiError, verdict: Verdict): Found {
+  private soft(err: ApiError, verdict: Verdict): Caller {
     if (this.mode === 'strict') throw err;
-    const found = this.identify(verdict.accessKeyId);
-    const caller = found.caller;
+    const caller = this.identify(verdict.accessKeyId);
     caller.warning = headerSafe(`${err.code}: ${err.message}`);
     const detail: Record<string, string> = { scheme: verdict.scheme, code: err.code, message: err.message, ...verdict.detail };
     for (const k of Object.keys(detail)) detail[k] = redactForLog(detail[k]);
     caller.warningDetail = detail;
-    return found;
+    return caller;
   }
 }

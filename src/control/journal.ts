@@ -8,7 +8,7 @@
  * Recording is on every call's path, so it only keeps the call's record (its parameters are never
  * changed after the call); the entry (ISO time, redacted parameters) is built when it is read.
  */
-import { emptyParams, parseForm } from '../protocol/form.js';
+import { emptyParams, mergeParams, parseForm } from '../protocol/form.js';
 import type { CallRecord } from '../routes/rpc.js';
 
 export interface JournalEntry {
@@ -81,8 +81,7 @@ interface Recorded {
 /** The parameters of an entry, decoded as the route decoded them: the query's and the body's, the body's value for a name in both. */
 function paramsOf(r: Recorded): Record<string, string> {
   if (r.query === undefined) return emptyParams();
-  const params = parseForm(r.query);
-  return r.body ? Object.assign(params, parseForm(r.body)) : params;
+  return mergeParams(parseForm(r.query), r.body ? parseForm(r.body) : undefined);
 }
 
 function entryOf(r: Recorded): JournalEntry {

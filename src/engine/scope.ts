@@ -21,7 +21,10 @@ const hasTag = (tags: Record<string, string>, key: string, value: string | undef
 const anyPair = (tags: Record<string, string>, pairs: TagPair[]) => pairs.some((p) => hasTag(tags, p.tagKey, p.tagValue));
 const everyPair = (tags: Record<string, string>, pairs: TagPair[]) => pairs.every((p) => hasTag(tags, p.tagKey, p.tagValue));
 
-/** A rule's scope, read once per run: which member accounts it looks at, and which of their resources. */
+/**
+ * A rule's scope, read once per run: which member accounts it looks at (`account`), and which of
+ * their resources (`resource`, which leaves the account to `account`).
+ */
 export interface ScopeFilter {
   account(accountId: number): boolean;
   resource(r: InventoryResource): boolean;
@@ -31,7 +34,8 @@ export interface ScopeFilter {
  * Compiles a scope (a pack's, or a rule's with its account, name and tag-logic fields):
  * - `AccountIdsScope` / `ExcludeAccountIdsScope`: member accounts by id (comma lists);
  * - `ResourceNameScope`: resource names, exact, comma list (inference: "the names of the resource");
- * - `TagKeyLogicScope` AND: every `TagsScope` pair must match (default OR: any pair);
+ * - `TagKeyLogicScope` AND: every `TagsScope` pair must match (default OR: any pair); the same for
+ *   the keys of a comma-separated `TagKeyScope` (inference), each with `TagValueScope`;
  * - `FolderIdsScope` / `ExcludeFolderIdsScope` are kept but not applied: the emulator has no
  *   resource-directory folders (docs/fidelity.md).
  */
@@ -47,13 +51,13 @@ export function scopeFilter(scope: RuleScope): ScopeFilter {
   const names = commaSet(scope.resourceNameScope);
   const tagsScope = scope.tagsScope && scope.tagsScope.length > 0 ? scope.tagsScope : undefined;
   const tagsMatch = scope.tagKeyLogicScope?.toUpperCase() === 'AND' ? everyPair : anyPair;
+  const tagKeys = commaList(scope.tagKeyScope).map((tagKey): TagPair => ({ tagKey, tagValue: scope.tagValueScope ?? '' }));
   const excludedTags = scope.excludeTagsScope && scope.excludeTagsScope.length > 0 ? scope.excludeTagsScope : undefined;
   const account = (accountId: number): boolean =>
     (accounts === undefined || accounts.has(String(accountId))) && (excludedAccounts === undefined || !excludedAccounts.has(String(accountId)));
   return {
     account,
     resource(r) {
-      if (!account(r.accountId)) return false;
       if (r.regionId !== GLOBAL_REGION) {
         if (regions !== undefined && !regions.has(r.regionId)) return false;
         if (excludedRegions !== undefined && excludedRegions.has(r.regionId)) return false;
@@ -63,7 +67,7 @@ export function scopeFilter(scope: RuleScope): ScopeFilter {
       if (ids !== undefined && !ids.has(r.resourceId)) return false;
       if (excludedIds !== undefined && excludedIds.has(r.resourceId)) return false;
       if (names !== undefined && !names.has(r.resourceName)) return false;
-      if (scope.tagKeyScope && !hasTag(r.tags, scope.tagKeyScope, scope.tagValueScope)) return false;
+      if (tagKeys.length > 0 && !tagsMatch(r.tags, tagKeys)) return false;
       if (scope.excludeTagKeyScope && hasTag(r.tags, scope.excludeTagKeyScope, scope.excludeTagValueScope)) return false;
       if (tagsScope !== undefined && !tagsMatch(r.tags, tagsScope)) return false;
       if (excludedTags !== undefined && anyPair(r.tags, excludedTags)) return false;
@@ -74,5 +78,6 @@ export function scopeFilter(scope: RuleScope): ScopeFilter {
 
 /** One resource against a scope (tests; a run compiles the scope once with scopeFilter). */
 export function inScope(scope: RuleScope, r: InventoryResource): boolean {
-  return scopeFilter(scope).resource(r);
+  const filter = scopeFilter(scope);
+  return filter.account(r.accountId) && filter.resource(r);
 }

@@ -124,6 +124,15 @@ export function rawQuery(url: string): string {
   return q === -1 ? '' : url.slice(q + 1);
 }
 
+/**
+ * The parameters of a request: its query's, and its form body's over them (a name in both takes the
+ * body's value: openapi-client signs V1 over `{ ...query, ...body }`). The RPC route and the
+ * request journal both read a request this way.
+ */
+export function mergeParams(query: Params, body: Params | undefined): Params {
+  return body === undefined ? query : Object.assign(emptyParams(), query, body);
+}
+
 /** Parsed form body kept together with its raw text (V3 signatures hash the raw bytes). */
 export class FormBody {
   fields: Params = emptyParams();

@@ -24,6 +24,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Fflate from 'fflate';
+import { utc8 } from './links.js';
 
 // fflate is loaded on first use: only report builds need it (~20 ms of start-up otherwise).
 let fflateModule: typeof Fflate | undefined;
@@ -85,18 +86,36 @@ export const NON_COMPLIANT_COLUMNS = [
 const pad = (n: number) => String(n).padStart(2, '0');
 /** "yyyy-MM-dd HH:mm:ss" in UTC+8, as the console shows times. */
 export function cstTime(ms: number): string {
-  const d = new Date(ms + 8 * 3600_000);
+  const d = utc8(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
 /**
- * A zip entry's time: zip stores a wall-clock time with no zone, and fflate writes the local fields
- * of the Date it is given. Stored as UTC+8 (the stamp of the report's own name), whatever the
- * host's time zone, so the same report gives the same bytes everywhere.
+ * Dates every entry of a zip (fflate's output: no comment, no zip64) at `ms` in UTC+8, the stamp of
+ * the report's own name. A zip time is wall-clock fields with no zone, and fflate writes the host
+ * zone's fields of the Date it is given (a local time that a daylight-saving change skips cannot
+ * even be given), so the fields are written here: the same report gives the same bytes anywhere.
  */
-export function zipEntryTime(ms: number): Date {
-  const d = new Date(ms + 8 * 3600_000);
-  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+/** What fflate is given (a valid zip time in any zone); setZipEntryTimes writes the real one. */
+const ZIP_PLACEHOLDER_TIME = new Date(2000, 0, 1);
+
+export function setZipEntryTimes(zip: Buffer, ms: number): Buffer {
+  const d = utc8(ms);
+  const time = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
+  const date = ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
+  const end = zip.length - 22;
+  if (end < 0 || zip.readUInt32LE(end) !== 0x06054b50) throw new Error('not a zip without a comment');
+  let at = zip.readUInt32LE(end + 16);
+  for (let n = zip.readUInt16LE(end + 10); n > 0; n--) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('bad zip central directory');
+    zip.writeUInt16LE(time, at + 12);
+    zip.writeUInt16LE(date, at + 14);
+    const local = zip.readUInt32LE(at + 42);
+    zip.writeUInt16LE(time, local + 10);
+    zip.writeUInt16LE(date, local + 12);
+    at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return zip;
 }
 
 /** The annotation's `reason`, else a short "property operator desiredValue (actual: configuration)". */
@@ -170,10 +189,9 @@ export function packReportWorkbook(s: PackReportSnapshot): Buffer {
     'xl/worksheets/sheet1.xml': overview.bytes(OVERVIEW_WIDTHS, false),
     'xl/worksheets/sheet2.xml': sheet.bytes(NON_COMPLIANT_WIDTHS, true),
   };
-  const mtime = zipEntryTime(s.createdAt);
   const zip: Fflate.Zippable = {};
-  for (const [name, part] of Object.entries(parts)) zip[name] = [typeof part === 'string' ? Buffer.from(part, 'utf8') : part, { mtime }];
-  return toBuffer(zipSync(zip, { level: WORKBOOK_LEVEL }));
+  for (const [name, part] of Object.entries(parts)) zip[name] = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+  return setZipEntryTimes(toBuffer(zipSync(zip, { level: WORKBOOK_LEVEL, mtime: ZIP_PLACEHOLDER_TIME })), s.createdAt);
 }
 
 // ---- SpreadsheetML ----------------------------------------------------------------------------
@@ -335,7 +353,7 @@ const toBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 
 /** A zip holding one file; entries are dated with the report time. */
 export function zipOne(entryName: string, content: Uint8Array, mtimeMs: number): Buffer {
-  return toBuffer(zipSync({ [entryName]: [content, { mtime: zipEntryTime(mtimeMs) }] }, { level: 6 }));
+  return setZipEntryTimes(toBuffer(zipSync({ [entryName]: content }, { level: 6, mtime: ZIP_PLACEHOLDER_TIME })), mtimeMs);
 }
 
 export type ReportPackaging = 'zip' | 'xls';

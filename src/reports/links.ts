@@ -15,9 +15,15 @@ export const OSS_ACCESS_KEY_SECRET = 'EmulatorOssSignerSecret000000000';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+/**
+ * A time in UTC+8 (China Standard Time, no daylight saving), the zone of the report names and
+ * their contents: read the UTC fields (getUTCHours ...) of the Date it gives.
+ */
+export const utc8 = (ms: number): Date => new Date(ms + 8 * 3600_000);
+
 /** yyyyMMddHHmm in UTC+8, as the real report names are stamped. */
 export function reportStamp(ms: number): string {
-  const d = new Date(ms + 8 * 3600_000);
+  const d = utc8(ms);
   return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
 }
 

@@ -44,9 +44,9 @@ export function isReportPath(url: string): boolean {
   return REPORT_PREFIXES.some((p) => url.startsWith(`/${p}/`));
 }
 
-/** The OSS answer to a URL the router could not even decode (fastify's FST_ERR_BAD_URL). */
-export function sendInvalidUri(reply: FastifyReply, method: string, requestId: string): FastifyReply {
-  reply.code(400).header('x-oss-request-id', requestId).type('application/xml');
+/** The OSS answer to a URL the router could not even decode (fastify's FST_ERR_BAD_URL); `now`: the emulator's time. */
+export function sendInvalidUri(reply: FastifyReply, method: string, requestId: string, now: number): FastifyReply {
+  reply.code(400).header('x-oss-request-id', requestId).header('date', new Date(now).toUTCString()).type('application/xml');
   return reply.send(method === 'HEAD' ? undefined : ossErrorBody({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' }, requestId));
 }
 

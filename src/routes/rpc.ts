@@ -7,10 +7,11 @@
  *                  are rendered in the right format
  *   3. common      Action and Version, from parameters or x-acs-* headers
  *   4. auth        the caller's account (and, with signatures, verification)
- *   5. dispatch    the action by exact wire name (unknown -> 404, real-but-unemulated -> 501)
+ *   5. dispatch    the action by exact wire name (unknown -> 404, real-but-unemulated -> 501),
+ *                  its parameters against its schema (the gateway's checks), then the account's
+ *                  Config switch (AccountNotExisted, the service's)
  *   5b. control    control-plane hook (src/control/hooks.ts): injected faults, lifecycle modes
- *   6. run         validate parameters against the action's schema (the gateway's checks), then
- *                  the account's Config switch (AccountNotExisted, the service's), run the handler
+ *   6. run         the handler
  *                  (writes atomically, answered once committed: group commit; ClientToken idempotency)
  *   7. serialize   one serializer for successes and errors, JSON or XML
  *   8. after       one journal entry and one log line per call, once the answer is handed over
@@ -27,7 +28,7 @@ import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, formatOfRawRequest, readCommon, replyFormat } from '../protocol/common.js';
-import { emptyParams, FormBody, OpaqueBody, QUERY_ERROR, rawQuery, requestQuery, type Params } from '../protocol/form.js';
+import { FormBody, mergeParams, OpaqueBody, QUERY_ERROR, rawQuery, requestQuery } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import type { RpcHooks } from '../control/hooks.js';
 import type { JournalFault } from '../control/journal.js';
@@ -141,11 +142,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
         format = req.headers['x-acs-action'] ? 'JSON' : 'XML';
         throw query[QUERY_ERROR];
       }
-      let params: Params = query;
-      if (body) {
-        // Body over query: openapi-client's V1 signature covers { ...query, ...body }.
-        params = Object.assign(emptyParams(), query, body.fields);
-      }
+      const params = mergeParams(query, body?.fields);
       record.rawParams = { query: queryText, body: body && body.error === undefined ? body.raw : '' };
       // 2. format
       const common = readCommon(params, req.headers);
@@ -166,15 +163,16 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
         extraHeaders = { [AUTH_WARNING_HEADER]: caller.warning };
         log?.warn({ requestId, auth: caller.warningDetail }, `auth check failed, served anyway (warn mode): ${caller.warningDetail?.code}`);
       }
-      // 5. dispatch
+      // 5. dispatch, then the gateway's checks of the parameters, then the service's own of the account
       const action = lookupAction(common.action);
-      // 5b. control plane: a matching fault rule may wait and/or throw a catalog error here; lifecycle
-      //     read counters and the x-emulator-* lifecycle headers give this call's report delay
-      let control = hooks.beforeRun(record, req.headers, action.name, caller.accountId, params);
-      if (control instanceof Promise) control = await control;
-      // 6. run: the gateway's checks of the parameters, then the service's own of the account
       const decoded = decodeParams(action, params);
       if (!caller.configEnabled) throw Errors.accountNotExisted();
+      // 5b. control plane: a matching fault rule may wait and/or throw a catalog error here (a call
+      //     the service would run); lifecycle read counters and the x-emulator-* lifecycle headers
+      //     give this call's report delay
+      let control = hooks.beforeRun(record, req.headers, action.name, caller.accountId, params);
+      if (control instanceof Promise) control = await control;
+      // 6. run
       let result = runAction(
         action,
         {

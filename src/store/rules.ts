@@ -18,6 +18,19 @@ export interface RuleScope extends Scope {
   tagKeyLogicScope?: string;
 }
 
+/** The fields only a rule's own scope has (a pack's scope never sets them). */
+const RULE_ONLY_SCOPE = ['accountIdsScope', 'excludeAccountIdsScope', 'folderIdsScope', 'excludeFolderIdsScope', 'resourceNameScope', 'tagKeyLogicScope'] as const;
+
+/**
+ * A pack rule's scope when the pack's scope is written onto it: the pack's fields, the rule's own
+ * resource types, and the rule-only fields it was given (Update*ConfigRule) kept.
+ */
+export function packRuleScope(packScope: Scope, rule: RuleScope): RuleScope {
+  const out: RuleScope = { ...packScope, resourceTypesScope: rule.resourceTypesScope };
+  for (const k of RULE_ONLY_SCOPE) if (rule[k] !== undefined) out[k] = rule[k];
+  return out;
+}
+
 export interface ConfigRule {
   configRuleId: string;
   accountId: number;
