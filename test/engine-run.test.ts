@@ -179,3 +179,26 @@ t.test('the demo inventory: three accounts, several regions, every type evaluabl
   for (const type of types) t.ok(catalog.managedRules().some((m) => m.resourceTypes.includes(type)), `${type} has managed rules`);
   t.equal(store.rules.byPack(DEMO.compliancePackId).length, 9);
 });
+
+t.test('a run of several rules reads each account\'s resources of a type once, with the same results', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const dump = () => JSON.stringify(store.db.prepare('SELECT * FROM evaluation_results ORDER BY config_rule_id, account_id, resource_type, resource_id').all());
+  const pack = store.packs.get(DEMO.compliancePackId)!;
+  // Rule by rule, each reading the inventory itself.
+  store.transaction(() => {
+    for (const r of store.rules.byPack(pack.compliancePackId)) evaluateRule(services(store), r, NOW + 1000);
+  });
+  const oneByOne = dump();
+  const reads: string[] = [];
+  const original = store.resources.byAccountAndType.bind(store.resources);
+  store.resources.byAccountAndType = (accountId, type) => {
+    reads.push(`${accountId} ${type}`);
+    return original(accountId, type);
+  };
+  store.transaction(() => evaluatePack(services(store), pack, NOW + 1000));
+  t.equal(dump(), oneByOne, 'the same results');
+  t.ok(reads.length > 0);
+  t.equal(new Set(reads).size, reads.length, 'no (account, type) read twice');
+  t.ok(store.rules.byPack(pack.compliancePackId).length > new Set(reads.map((r) => r.split(' ')[1])).size, 'more rules than types: reads were shared');
+});

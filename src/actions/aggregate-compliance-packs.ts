@@ -14,7 +14,7 @@ import { packRuleScope, type CompliancePack, type ConfigRule, type Scope, type T
 import { defineAction, type ActionContext, type Result } from './define.js';
 import { KeptResults, reusableResult } from '../reusable.js';
 import { commaList } from './aggregators.js';
-import { checkOwnerRuleCount, materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
+import { checkPackRoom, materializeRules, PACK_LIMITS, parseRuleSpecs, replaceRules, templateContentSpecs, templateRuleSpecs, type RuleSpec } from './pack-rules.js';
 import { checkAggregator, checkRiskLevel, checkWritableAggregator, clientTokenParam, field, newId, ownAggregator, ownPack, pageWindow, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePackRule, wireScope, wireTags } from './shared.js';
 
 
@@ -129,7 +129,8 @@ export function createPack(ctx: ActionContext, aggregatorId: string, q: ParamVal
   const tags = parseTags(q.Tag);
   const specs = requestedRules(ctx, q);
   if (ctx.store.packs.byName(ctx.accountId, aggregatorId, name)) throw Errors.compliancePackExists();
-  if (ctx.store.packs.count(ctx.accountId, aggregatorId) >= PACK_LIMITS.packsPerOwner) throw Errors.compliancePackExceedMaxCount();
+  // Adopted rules (ConfigRuleId) are the owner's already.
+  checkPackRoom(ctx, aggregatorId, specs.filter((spec) => !spec.configRuleId).length);
   const pack: CompliancePack = {
     compliancePackId: newId(ctx, 'cp'),
     accountId: ctx.accountId,
@@ -255,7 +256,8 @@ function copyName(ctx: ActionContext, aggregatorId: string, name: string): strin
 
 /** Copies a pack and its rules (new ids, same settings) to another owner; the copy starts CREATING. */
 export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregatorId: string): CompliancePack {
-  if (ctx.store.packs.count(ctx.accountId, destAggregatorId) >= PACK_LIMITS.packsPerOwner) throw Errors.compliancePackExceedMaxCount();
+  const rules = ctx.store.rules.byPack(src.compliancePackId);
+  checkPackRoom(ctx, destAggregatorId, rules.length);
   const copy: CompliancePack = {
     ...src,
     compliancePackId: newId(ctx, 'cp'),
@@ -265,11 +267,9 @@ export function copyPack(ctx: ActionContext, src: CompliancePack, destAggregator
     readyAt: ctx.now + ctx.createReadyMs.compliancePacks,
   };
   ctx.store.packs.insert(copy);
-  const rules = ctx.store.rules.byPack(src.compliancePackId);
   for (const r of rules) {
     ctx.store.rules.insert({ ...r, configRuleId: newId(ctx, 'cr'), aggregatorId: destAggregatorId, compliancePackId: copy.compliancePackId, createdAt: ctx.now, modifiedAt: ctx.now });
   }
-  checkOwnerRuleCount(ctx, destAggregatorId, rules.length);
   return copy;
 }
 

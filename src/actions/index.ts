@@ -12,7 +12,7 @@ import aggregateCompliancePacks from './aggregate-compliance-packs.js';
 import aggregatePackReports from './aggregate-pack-reports.js';
 import complianceResults from './compliance-results.js';
 import { ALL_ACTIONS } from './all-actions.js';
-import { evaluateRule, forgetRule } from '../engine/index.js';
+import { evaluateRule, forgetRule, forRun } from '../engine/index.js';
 import aggregateConfigRules from './aggregate-config-rules.js';
 import compliancePacks from './compliance-packs.js';
 import configRules from './config-rules.js';
@@ -120,11 +120,13 @@ function reevaluate(ctx: ActionContext): void {
     // Read fresh from the store: these rules win over an object recorded by an insert.
     for (const r of ctx.store.rules.owned(owner, aggregatorId)) rules.set(r.configRuleId, r);
   }
+  // Several rules (a new pack's, a group's after a member change): the inventory is read once.
+  const services = rules.size > 1 ? forRun(ctx) : ctx;
   for (const [id, written] of rules) {
     // A rule inserted by this request is evaluated as written (no read back, no results to replace);
     // others are re-read.
     const rule = written ?? ctx.store.rules.get(id);
-    if (rule) evaluateRule(ctx, rule, ctx.now, undefined, inserted.has(id));
+    if (rule) evaluateRule(services, rule, ctx.now, undefined, inserted.has(id));
     else forgetRule(ctx, id);
   }
 }

@@ -5,7 +5,7 @@
 import { Errors } from '../errors.js';
 import { packRuleScope, type CompliancePack, type ConfigRule, type Scope } from '../store/index.js';
 import type { ActionContext } from './define.js';
-import { field, newId, RISK_LEVELS, rulesOverLimit } from './shared.js';
+import { field, newId, RISK_LEVELS, RULES_PER_OWNER, rulesOverLimit } from './shared.js';
 
 export const PACK_LIMITS = { rulesPerPack: 200, packsPerOwner: 500 } as const;
 
@@ -120,15 +120,26 @@ export function materializeRules(ctx: ActionContext, pack: CompliancePack, specs
     ctx.store.rules.insert(rule);
     rules.push(rule);
   }
-  checkOwnerRuleCount(ctx, pack.aggregatorId, specs.filter((spec) => !spec.configRuleId).length);
   return rules;
 }
 
 /**
- * After a pack action wrote its rules, `added` of them new (net of deletions): an owner that grew
- * past RULES_PER_OWNER rules is the pack actions' ConfigRuleExceedMaxRuleCount (Create*ConfigRule
- * answers ExceedMaxRuleCount at the same limit). A write that does not grow the owner passes, even
- * over the limit (a fixture may load more). The action's transaction undoes the write.
+ * Room for a new pack with `addingRules` new rules in an owner (Create*CompliancePack,
+ * CopyCompliancePacks): CompliancePackExceedMaxCount at PACK_LIMITS.packsPerOwner packs, and
+ * ConfigRuleExceedMaxRuleCount past RULES_PER_OWNER rules (Create*ConfigRule answers
+ * ExceedMaxRuleCount at the same limit). One statement for both counts.
+ */
+export function checkPackRoom(ctx: ActionContext, aggregatorId: string, addingRules: number): void {
+  const held = ctx.store.packs.ownerCounts(ctx.accountId, aggregatorId);
+  if (held.packs >= PACK_LIMITS.packsPerOwner) throw Errors.compliancePackExceedMaxCount();
+  if (addingRules > 0 && held.rules + addingRules > RULES_PER_OWNER) throw Errors.configRuleExceedMaxRuleCount();
+}
+
+/**
+ * After Update*CompliancePack wrote its rules, `added` of them new (net of deletions): an owner
+ * that grew past RULES_PER_OWNER rules is ConfigRuleExceedMaxRuleCount. A write that does not grow
+ * the owner passes, even over the limit (a fixture may load more). The action's transaction undoes
+ * the write.
  */
 export function checkOwnerRuleCount(ctx: ActionContext, aggregatorId: string, added: number): void {
   if (added > 0 && rulesOverLimit(ctx, aggregatorId)) throw Errors.configRuleExceedMaxRuleCount();

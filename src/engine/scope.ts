@@ -22,26 +22,26 @@ const anyPair = (tags: Record<string, string>, pairs: TagPair[]) => pairs.some((
 const everyPair = (tags: Record<string, string>, pairs: TagPair[]) => pairs.every((p) => hasTag(tags, p.tagKey, p.tagValue));
 
 /**
- * A rule's scope, read once per run: which member accounts it looks at (`account`), and which of
- * their resources (`resource`, which leaves the account to `account`).
+ * Which member accounts a rule looks at (`AccountIdsScope` / `ExcludeAccountIdsScope`, comma lists),
+ * or undefined when it names none (all of them).
  */
-export interface ScopeFilter {
-  account(accountId: number): boolean;
-  resource(r: InventoryResource): boolean;
+export function accountFilter(scope: RuleScope): ((accountId: number) => boolean) | undefined {
+  const accounts = commaSet(scope.accountIdsScope);
+  const excluded = commaSet(scope.excludeAccountIdsScope);
+  if (accounts === undefined && excluded === undefined) return undefined;
+  return (accountId) => (accounts === undefined || accounts.has(String(accountId))) && (excluded === undefined || !excluded.has(String(accountId)));
 }
 
 /**
- * Compiles a scope (a pack's, or a rule's with its account, name and tag-logic fields):
- * - `AccountIdsScope` / `ExcludeAccountIdsScope`: member accounts by id (comma lists);
+ * Compiles a scope (a pack's, or a rule's with its name and tag-logic fields) into a test of a
+ * resource, read once per run. Member accounts are accountFilter's.
  * - `ResourceNameScope`: resource names, exact, comma list (inference: "the names of the resource");
  * - `TagKeyLogicScope` AND: every `TagsScope` pair must match (default OR: any pair); the same for
  *   the keys of a comma-separated `TagKeyScope` (inference), each with `TagValueScope`;
  * - `FolderIdsScope` / `ExcludeFolderIdsScope` are kept but not applied: the emulator has no
  *   resource-directory folders (docs/fidelity.md).
  */
-export function scopeFilter(scope: RuleScope): ScopeFilter {
-  const accounts = commaSet(scope.accountIdsScope);
-  const excludedAccounts = commaSet(scope.excludeAccountIdsScope);
+export function scopeFilter(scope: RuleScope): (r: InventoryResource) => boolean {
   const regions = commaSet(scope.regionIdsScope);
   const excludedRegions = commaSet(scope.excludeRegionIdsScope);
   const groups = commaSet(scope.resourceGroupIdsScope);
@@ -53,11 +53,7 @@ export function scopeFilter(scope: RuleScope): ScopeFilter {
   const tagsMatch = scope.tagKeyLogicScope?.toUpperCase() === 'AND' ? everyPair : anyPair;
   const tagKeys = commaList(scope.tagKeyScope).map((tagKey): TagPair => ({ tagKey, tagValue: scope.tagValueScope ?? '' }));
   const excludedTags = scope.excludeTagsScope && scope.excludeTagsScope.length > 0 ? scope.excludeTagsScope : undefined;
-  const account = (accountId: number): boolean =>
-    (accounts === undefined || accounts.has(String(accountId))) && (excludedAccounts === undefined || !excludedAccounts.has(String(accountId)));
-  return {
-    account,
-    resource(r) {
+  return (r) => {
       if (r.regionId !== GLOBAL_REGION) {
         if (regions !== undefined && !regions.has(r.regionId)) return false;
         if (excludedRegions !== undefined && excludedRegions.has(r.regionId)) return false;
@@ -72,12 +68,11 @@ export function scopeFilter(scope: RuleScope): ScopeFilter {
       if (tagsScope !== undefined && !tagsMatch(r.tags, tagsScope)) return false;
       if (excludedTags !== undefined && anyPair(r.tags, excludedTags)) return false;
       return true;
-    },
   };
 }
 
 /** One resource against a scope (tests; a run compiles the scope once with scopeFilter). */
 export function inScope(scope: RuleScope, r: InventoryResource): boolean {
-  const filter = scopeFilter(scope);
-  return filter.account(r.accountId) && filter.resource(r);
+  const accounts = accountFilter(scope);
+  return (accounts === undefined || accounts(r.accountId)) && scopeFilter(scope)(r);
 }

@@ -130,7 +130,9 @@ export function rawQuery(url: string): string {
  * request journal both read a request this way.
  */
 export function mergeParams(query: Params, body: Params | undefined): Params {
-  return body === undefined ? query : Object.assign(emptyParams(), query, body);
+  if (body === undefined) return query;
+  for (const _ in query) return Object.assign(emptyParams(), query, body);
+  return body; // no query (all in the body): the body's object as it is
 }
 
 /** Parsed form body kept together with its raw text (V3 signatures hash the raw bytes). */
