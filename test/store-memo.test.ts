@@ -119,3 +119,22 @@ t.test('a write transaction looks again for other processes\' commits once it ho
   b.transaction(() => b.packs.delete('cp-6')); // after a's last sync()
   t.equal(a.transaction(() => a.packs.ownerOf('cp-6')), undefined, 'a write decides on what is committed');
 });
+
+t.test("an account group's member ids follow its member list and its deletion", async (t) => {
+  const store = Store.open(':memory:');
+  t.teardown(() => store.close());
+  seed(store);
+  const member = (accountId: number) => ({ accountId, accountName: '', accountType: 'ResourceDirectory' });
+  store.transaction(() =>
+    store.aggregators.insert({
+      aggregatorId: 'ca-memo', accountId: ACCOUNT, name: 'g', description: '', aggregatorType: 'CUSTOM', folderId: '', createdAt: 1, readyAt: 1,
+      members: [member(ACCOUNT), member(2)],
+    }),
+  );
+  t.same(store.aggregators.memberIds('ca-memo'), [ACCOUNT, 2]);
+  t.ok(Object.isFrozen(store.aggregators.memberIds('ca-memo')), 'shared, so frozen');
+  store.transaction(() => store.aggregators.setMembers('ca-memo', [member(3)]));
+  t.same(store.aggregators.memberIds('ca-memo'), [3], 'a new member list is seen');
+  store.transaction(() => store.aggregators.delete('ca-memo'));
+  t.same(store.aggregators.memberIds('ca-memo'), [], 'so is the group deleted with its members');
+});

@@ -99,7 +99,7 @@ export function ruleResourceTypes(catalog: Catalog, rule: ConfigRule): string[] 
 }
 
 /** The accounts whose resources a rule evaluates. */
-export function ruleAccounts(store: Store, rule: ConfigRule): number[] {
+export function ruleAccounts(store: Store, rule: ConfigRule): readonly number[] {
   if (rule.aggregatorId === '') return [rule.accountId];
   return store.aggregators.memberIds(rule.aggregatorId);
 }

@@ -45,6 +45,7 @@ export class AggregatorsRepo {
   private readonly setReadyStmt;
 
   private readonly owners: Memo<string, number | undefined>;
+  private readonly members: Memo<string, readonly number[]>;
 
   constructor(db: Db, private readonly changes?: ChangeSet) {
     this.getStmt = db.prepare<[string], Row>('SELECT * FROM aggregators WHERE aggregator_id = ?');
@@ -55,6 +56,9 @@ export class AggregatorsRepo {
     this.countStmt = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM aggregators WHERE account_id = ?');
     this.membersStmt = db.prepare<[string], MemberRow>('SELECT account_id, account_name, account_type FROM aggregator_members WHERE aggregator_id = ? ORDER BY position');
     this.memberIdsStmt = db.prepare<[string], number>('SELECT account_id FROM aggregator_members WHERE aggregator_id = ? ORDER BY position').pluck();
+    // Read by every evaluation of a group rule (each new pack's rules): kept until the members, or
+    // the groups (whose deletes cascade to their members), may have changed.
+    this.members = new Memo(writeClockOf(db), ['aggregator_members', 'aggregators'], (id: string) => this.memberIdsStmt.all(id));
     this.insertStmt = db.prepare(
       `INSERT INTO aggregators (aggregator_id, account_id, name, description, aggregator_type, folder_id, created_at, ready_at)
        VALUES (@aggregatorId, @accountId, @name, @description, @aggregatorType, @folderId, @createdAt, @readyAt)`,
@@ -87,9 +91,9 @@ export class AggregatorsRepo {
   ownerOf(aggregatorId: string): number | undefined {
     return this.owners.get(aggregatorId);
   }
-  /** The member account ids of an aggregator, in order ([] for a missing one): one query, no aggregator row. */
-  memberIds(aggregatorId: string): number[] {
-    return this.memberIdsStmt.all(aggregatorId);
+  /** The member account ids of an aggregator, in order ([] for a missing one); shared and frozen. */
+  memberIds(aggregatorId: string): readonly number[] {
+    return this.members.get(aggregatorId);
   }
   byName(accountId: number, name: string): Aggregator | undefined {
     const r = this.byNameStmt.get(accountId, name);
