@@ -44,10 +44,21 @@ export function isReportPath(url: string): boolean {
   return REPORT_PREFIXES.some((p) => url.startsWith(`/${p}/`));
 }
 
+/** `Date` from the emulator's clock (`now`), like the expiry check and an expired link's ServerTime: node would write the host's time. */
+const ossDate = (reply: FastifyReply, now: number) => reply.header('date', new Date(now).toUTCString());
+
+/** An OSS error answer (no body for HEAD); `now`: the emulator's time. */
+function sendOssError(reply: FastifyReply, method: string, e: OssError, requestId: string, now: number): FastifyReply {
+  ossDate(reply, now).code(e.status).header('x-oss-request-id', requestId).type('application/xml');
+  if (e.ec) reply.header('x-oss-ec', e.ec);
+  return reply.send(method === 'HEAD' ? undefined : ossErrorBody(e, requestId));
+}
+
+const INVALID_URI: OssError = { status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' };
+
 /** The OSS answer to a URL the router could not even decode (fastify's FST_ERR_BAD_URL); `now`: the emulator's time. */
 export function sendInvalidUri(reply: FastifyReply, method: string, requestId: string, now: number): FastifyReply {
-  reply.code(400).header('x-oss-request-id', requestId).header('date', new Date(now).toUTCString()).type('application/xml');
-  return reply.send(method === 'HEAD' ? undefined : ossErrorBody({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' }, requestId));
+  return sendOssError(reply, method, INVALID_URI, requestId, now);
 }
 
 /**
@@ -84,14 +95,9 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const requestId = services.ids.hex(24).toUpperCase();
-    // Date from the emulator's clock, like the expiry check and an expired link's ServerTime (node
-    // would write the host's time).
-    reply.header('date', new Date(services.clock.now()).toUTCString());
-    const fail = (e: OssError) => {
-      reply.code(e.status).header('x-oss-request-id', requestId).type('application/xml');
-      if (e.ec) reply.header('x-oss-ec', e.ec);
-      return reply.send(req.method === 'HEAD' ? undefined : ossErrorBody(e, requestId));
-    };
+    const now = services.clock.now();
+    ossDate(reply, now);
+    const fail = (e: OssError) => sendOssError(reply, req.method, e, requestId, now);
     let objectKey: string;
     const q = requestQuery(req.url, req.query);
     try {
@@ -99,7 +105,7 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
       const path = req.url.split('?')[0];
       objectKey = decodeURIComponent(path.slice(1));
     } catch {
-      return fail({ status: 400, code: 'InvalidURI', message: 'Could not parse the specified URI.' });
+      return fail(INVALID_URI);
     }
     if (objectKey.length > 1023 || objectKey.includes('\0')) {
       return fail({ status: 400, code: 'InvalidObjectName', message: 'The Length of Object name must be less than 1024 and can not contain null characters.' });
@@ -111,7 +117,6 @@ export async function ossRoutes(app: FastifyInstance, opts: { services: Services
     if (!/^\d{1,12}$/.test(expires)) {
       return fail({ status: 403, code: 'AccessDenied', message: 'Invalid date (should be seconds since epoch).', ec: '0002-00000002' });
     }
-    const now = services.clock.now();
     if (Number(expires) * 1000 < now) {
       return fail({
         status: 403, code: 'AccessDenied', message: 'Request has expired.', ec: '0002-00000069',
