@@ -24,7 +24,7 @@ import { FormBody, OpaqueBody, parseQuery } from './protocol/form.js';
 import { emulatorRoutes } from './routes/emulator.js';
 import { isReportPath, ossRoutes, sendInvalidUri } from './routes/oss.js';
 import { registerCors } from './routes/cors.js';
-import { clientErrorAnswer, rpcRoutes, sendGatewayError } from './routes/rpc.js';
+import { handleClientError, rpcRoutes, sendGatewayError } from './routes/rpc.js';
 import { lazySchemaCompilers } from './routes/schema-compilers.js';
 import { ensureDefaultKey, loadFixtures, readFixtures, type LoadSummary } from './state/fixtures.js';
 import { Store } from './store/index.js';
@@ -138,15 +138,8 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     // No route declares a fastify schema: fastify's compilers (ajv, fast-json-stringify) load on first use.
     schemaController: { compilersFactory: lazySchemaCompilers },
     // A request node's parser refused (headers over its limit, not HTTP): the gateway's envelope,
-    // not fastify's JSON. Only on a connection with no answer in flight (an earlier request of the
-    // connection may still wait for its commit): writing there would corrupt that answer, so such a
-    // connection is closed, as node itself does once an answer has started.
-    clientErrorHandler(err, socket) {
-      const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
-      const answer = inFlight ? undefined : clientErrorAnswer(err as { code?: string }, services.ids.uuid());
-      if (answer !== undefined && socket.writable) socket.end(answer);
-      else socket.destroy(err);
-    },
+    // not fastify's JSON (src/routes/rpc.ts).
+    clientErrorHandler: (err, socket) => handleClientError(err, socket, () => services.ids.uuid()),
     // A URL the router cannot decode (bad percent-encoding in the path) still gets an API- or
     // OSS-shaped error rather than fastify's own JSON.
     frameworkErrors: (_err, req, res) => {

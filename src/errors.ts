@@ -5,8 +5,6 @@
  * Call sites use the named constructors of `Errors` so they read as domain language:
  * `throw Errors.aggregatorNotFound()`.
  */
-import { maxHeaderSize } from 'node:http';
-
 export class ApiError extends Error {
   constructor(
     readonly code: string,
@@ -47,7 +45,7 @@ export const Errors = {
   throttlingUser: e('Throttling.User', 400, 'Request was denied due to user flow control.'),
   throttlingApi: e('Throttling.Api', 400, 'Request was denied due to api flow control.'),
   bodyTooLarge: e('RequestBodyTooLarge', 413, 'The request body is larger than the emulator accepts.'),
-  headersTooLarge: e('RequestHeaderFieldsTooLarge', 431, `The request line and headers are larger than the emulator accepts (${maxHeaderSize} bytes).`),
+  headersTooLarge: (maxBytes: number) => new ApiError('RequestHeaderFieldsTooLarge', `The request line and headers are larger than the emulator accepts (${maxBytes} bytes).`, 431),
   malformedRequest: e('MalformedRequest', 400, 'The request is not well-formed HTTP.'),
   tooManyParameters: (max: number) => new ApiError('TooManyParameters', `The request has more than ${max} parameters in its query string or form body.`, 400),
 

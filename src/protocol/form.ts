@@ -157,6 +157,11 @@ export class OpaqueBody {
   constructor(readonly raw: Buffer) {}
 }
 
+/** A request body as received (what V3 hashes): a form's text, another type's bytes, '' for none. */
+export function bodyBytes(body: unknown): string | Buffer {
+  return body instanceof FormBody || body instanceof OpaqueBody ? body.raw : '';
+}
+
 // RFC 3986 unreserved characters: percentEncode leaves such a string as it is.
 const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
 // What encodeURIComponent leaves but RFC 3986 encodes.

@@ -23,12 +23,14 @@
  * fastify sets up 'finish' listeners and timers on every response).
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { maxHeaderSize } from 'node:http';
+import type { Socket } from 'node:net';
 import { decodeParams, lookupAction, runAction } from '../actions/index.js';
 import type { Services } from '../actions/define.js';
 import { AUTH_WARNING_HEADER, type Authenticator } from '../auth/index.js';
 import { ApiError, asApiError, Errors } from '../errors.js';
 import { API_VERSION, formatOfRawRequest, readCommon, replyFormat } from '../protocol/common.js';
-import { FormBody, mergeParams, OpaqueBody, QUERY_ERROR, rawQuery, requestQuery } from '../protocol/form.js';
+import { bodyBytes, FormBody, mergeParams, QUERY_ERROR, rawQuery, requestQuery } from '../protocol/form.js';
 import { errorReply, successReply, type Reply, type ReplyFormat } from '../protocol/serialize.js';
 import type { RpcHooks } from '../control/hooks.js';
 import type { JournalFault } from '../control/journal.js';
@@ -98,17 +100,30 @@ export function sendGatewayError(req: Pick<FastifyRequest, 'url' | 'headers'>, r
 }
 
 /**
- * The raw answer to a connection node's HTTP parser gave up on (fastify's clientErrorHandler): a
- * request line and headers over node's 16 KB, or bytes that are not HTTP. No request exists to read
- * a Format from, so the error is the gateway's envelope in XML (the classic default), and the
- * connection closes. Timeouts and resets get no answer.
+ * The raw answer to a connection node's HTTP parser gave up on: a request line and headers over
+ * node's limit (`maxHeaderSize`, 16 KB unless --max-http-header-size), or bytes that are not HTTP.
+ * No request exists to read a Format from, so the error is the gateway's envelope in XML (the
+ * classic default), and the connection closes. Timeouts and resets get no answer.
  */
 export function clientErrorAnswer(err: { code?: string }, requestId: string): string | undefined {
   if (err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return undefined;
-  const error = err.code === 'HPE_HEADER_OVERFLOW' ? Errors.headersTooLarge() : Errors.malformedRequest();
+  const error = err.code === 'HPE_HEADER_OVERFLOW' ? Errors.headersTooLarge(maxHeaderSize) : Errors.malformedRequest();
   const r = errorReply(error, requestId, 'XML');
   const reason = error.httpStatus === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
   return `HTTP/1.1 ${r.status} ${reason}\r\nContent-Type: ${r.contentType}\r\nContent-Length: ${Buffer.byteLength(r.body)}\r\nConnection: close\r\n\r\n${r.body}`;
+}
+
+/**
+ * fastify's clientErrorHandler: clientErrorAnswer, only on a connection with no answer in flight
+ * (an earlier request of the connection may still wait for its commit, and writing there would
+ * corrupt that answer); such a connection is closed instead, as node itself does once an answer
+ * has started.
+ */
+export function handleClientError(err: Error & { code?: string }, socket: Socket, requestId: () => string): void {
+  const inFlight = (socket as { _httpMessage?: unknown })._httpMessage;
+  const answer = inFlight ? undefined : clientErrorAnswer(err, requestId());
+  if (answer !== undefined && socket.writable) socket.end(answer);
+  else socket.destroy(err);
 }
 
 export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise<void> {
@@ -157,7 +172,7 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       if (common.version !== undefined && common.version !== '' && common.version !== API_VERSION) throw Errors.invalidVersion();
       // 4. auth (first look at the store in this call: notice other processes' writes)
       services.store.sync();
-      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: queryText, query, rawBody: body ? body.raw : req.body instanceof OpaqueBody ? req.body.raw : '' });
+      const caller = auth.authenticate({ method: req.method, params, headers: req.headers, rawQuery: queryText, query, rawBody: bodyBytes(req.body) });
       record.accountId = caller.accountId;
       if (caller.warning) {
         extraHeaders = { [AUTH_WARNING_HEADER]: caller.warning };
