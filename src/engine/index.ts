@@ -37,7 +37,6 @@ export function evaluatorOf(rule: ConfigRule): Evaluator | undefined {
   return rule.state === 'ACTIVE' && rule.sourceOwner === 'ALIYUN' ? EVALUATORS.get(rule.sourceIdentifier) : undefined;
 }
 
-
 /** What the engine needs from the app's services. */
 export interface EngineServices {
   store: Store;
@@ -129,12 +128,12 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   const types = ruleResourceTypes(catalog, rule);
   const invoking = trigger ?? (rule.triggerTypes.split(',')[0] || 'ConfigurationItemChangeNotification');
   const results: EvaluationResult[] = [];
-  // Worked out on the first resource in scope: most rules of a new pack have none (issue 8, writes).
+  // The scope test, the parameters and the history are worked out at the first resource: most rules
+  // of a new pack have none (issue 8, writes).
+  let wanted: ((r: InventoryResource) => boolean) | undefined;
   let params: Params | undefined;
   let before: Map<string, ResultHistory> | undefined;
   const accounts = accountFilter(rule.scope);
-  // Compiled at the first resource: most rules of a new pack have none (issue 8, writes).
-  let wanted: ((r: InventoryResource) => boolean) | undefined;
   for (const accountId of types.length > 0 ? ruleAccounts(store, rule) : []) {
     if (accounts !== undefined && !accounts(accountId)) continue;
     for (const type of types) {

@@ -54,20 +54,20 @@ export function scopeFilter(scope: RuleScope): (r: InventoryResource) => boolean
   const tagKeys = commaList(scope.tagKeyScope).map((tagKey): TagPair => ({ tagKey, tagValue: scope.tagValueScope ?? '' }));
   const excludedTags = scope.excludeTagsScope && scope.excludeTagsScope.length > 0 ? scope.excludeTagsScope : undefined;
   return (r) => {
-      if (r.regionId !== GLOBAL_REGION) {
-        if (regions !== undefined && !regions.has(r.regionId)) return false;
-        if (excludedRegions !== undefined && excludedRegions.has(r.regionId)) return false;
-      }
-      if (groups !== undefined && !groups.has(r.resourceGroupId)) return false;
-      if (excludedGroups !== undefined && r.resourceGroupId !== '' && excludedGroups.has(r.resourceGroupId)) return false;
-      if (ids !== undefined && !ids.has(r.resourceId)) return false;
-      if (excludedIds !== undefined && excludedIds.has(r.resourceId)) return false;
-      if (names !== undefined && !names.has(r.resourceName)) return false;
-      if (tagKeys.length > 0 && !tagsMatch(r.tags, tagKeys)) return false;
-      if (scope.excludeTagKeyScope && hasTag(r.tags, scope.excludeTagKeyScope, scope.excludeTagValueScope)) return false;
-      if (tagsScope !== undefined && !tagsMatch(r.tags, tagsScope)) return false;
-      if (excludedTags !== undefined && anyPair(r.tags, excludedTags)) return false;
-      return true;
+    if (r.regionId !== GLOBAL_REGION) {
+      if (regions !== undefined && !regions.has(r.regionId)) return false;
+      if (excludedRegions !== undefined && excludedRegions.has(r.regionId)) return false;
+    }
+    if (groups !== undefined && !groups.has(r.resourceGroupId)) return false;
+    if (excludedGroups !== undefined && r.resourceGroupId !== '' && excludedGroups.has(r.resourceGroupId)) return false;
+    if (ids !== undefined && !ids.has(r.resourceId)) return false;
+    if (excludedIds !== undefined && excludedIds.has(r.resourceId)) return false;
+    if (names !== undefined && !names.has(r.resourceName)) return false;
+    if (tagKeys.length > 0 && !tagsMatch(r.tags, tagKeys)) return false;
+    if (scope.excludeTagKeyScope && hasTag(r.tags, scope.excludeTagKeyScope, scope.excludeTagValueScope)) return false;
+    if (tagsScope !== undefined && !tagsMatch(r.tags, tagsScope)) return false;
+    if (excludedTags !== undefined && anyPair(r.tags, excludedTags)) return false;
+    return true;
   };
 }
 

@@ -90,15 +90,15 @@ export function cstTime(ms: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
+/** What fflate is given (a valid zip time in any zone); setZipEntryTimes writes the real one. */
+const ZIP_PLACEHOLDER_TIME = new Date(2000, 0, 1);
+
 /**
  * Dates every entry of a zip (fflate's output: no comment, no zip64) at `ms` in UTC+8, the stamp of
  * the report's own name. A zip time is wall-clock fields with no zone, and fflate writes the host
  * zone's fields of the Date it is given (a local time that a daylight-saving change skips cannot
  * even be given), so the fields are written here: the same report gives the same bytes anywhere.
  */
-/** What fflate is given (a valid zip time in any zone); setZipEntryTimes writes the real one. */
-const ZIP_PLACEHOLDER_TIME = new Date(2000, 0, 1);
-
 export function setZipEntryTimes(zip: Buffer, ms: number): Buffer {
   const d = utc8(ms);
   const time = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
