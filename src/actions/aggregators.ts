@@ -42,6 +42,12 @@ function directoryMembers(ctx: ActionContext): AggregatorMember[] {
   return all.map((a) => ({ accountId: a.accountId, accountName: a.accountName, accountType: 'ResourceDirectory' }));
 }
 
+/** A group's name must hold more than blanks (InvalidAggregatorName), on create and update. */
+function checkAggregatorName(name: string): string {
+  if (name.trim() === '') throw Errors.invalidParameter('AggregatorName');
+  return name;
+}
+
 const status = (ctx: ActionContext, a: Aggregator) => (ctx.now >= a.readyAt ? 1 : 0);
 
 export const createAggregator = defineAction({
@@ -57,7 +63,7 @@ export const createAggregator = defineAction({
   },
   handler(ctx, q) {
     const type = q.AggregatorType ?? 'CUSTOM';
-    if (q.AggregatorName.trim() === '') throw Errors.invalidParameter('AggregatorName');
+    checkAggregatorName(q.AggregatorName);
     if (type === 'FOLDER' && !q.FolderId) throw Errors.missingParameter('FolderId');
     let members: AggregatorMember[];
     if (q.AggregatorAccounts && q.AggregatorAccounts.length > 0) members = parseMembers(q.AggregatorAccounts);
@@ -176,10 +182,8 @@ export const updateAggregator = defineAction({
       if (members.length > LIMITS.membersPerAggregator) throw Errors.aggregatorAccountExceedMaxCount();
     }
     const tags = parseTags(q.Tag);
-    // An empty AggregatorName leaves the name as it is (what the SDKs send for an unset field);
-    // one of only blanks is refused, as CreateAggregator refuses it.
-    if (q.AggregatorName !== undefined && q.AggregatorName !== '' && q.AggregatorName.trim() === '') throw Errors.invalidParameter('AggregatorName');
-    const name = q.AggregatorName !== undefined && q.AggregatorName !== '' ? q.AggregatorName : agg.name;
+    // An empty AggregatorName leaves the name as it is (what the SDKs send for an unset field).
+    const name = q.AggregatorName !== undefined && q.AggregatorName !== '' ? checkAggregatorName(q.AggregatorName) : agg.name;
     if (name !== agg.name) {
       const other = ctx.store.aggregators.byName(ctx.accountId, name);
       if (other && other.aggregatorId !== agg.aggregatorId) throw Errors.aggregatorNameDuplicated();

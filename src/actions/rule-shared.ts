@@ -12,9 +12,9 @@ import { p } from '../protocol/params.js';
 import type { ConfigRule, RuleScope, RuleState } from '../store/index.js';
 import type { ActionContext } from './define.js';
 import { readScope } from './aggregate-compliance-packs.js';
-import { checkRiskLevel, clientTokenParam, pageWindow, hasTags, newId, ownPack, parseTags, RULES_PER_OWNER, rulesOverLimit, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePairs } from './shared.js';
+import { checkRiskLevel, clientTokenParam, pageWindow, hasTags, newId, ownPack, parseTags, rulesOverLimit, saveTags, TAG_RESOURCE_TYPES, tagParam, wirePairs } from './shared.js';
 
-export const RULE_LIMITS = { rulesPerOwner: RULES_PER_OWNER, idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
+export const RULE_LIMITS = { idsPerBatch: 20, nameLength: 128, descriptionLength: 500 } as const;
 
 export const SOURCE_OWNERS = ['ALIYUN', 'CUSTOM_FC', 'CUSTOM_CONFIGURATION'] as const;
 export const TRIGGER_TYPES = ['ConfigurationItemChangeNotification', 'ScheduledNotification'] as const;
