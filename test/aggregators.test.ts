@@ -219,3 +219,32 @@ t.test('a repeated DeleteAggregators ClientToken returns the first answer', asyn
   const third = await call(em, 'DeleteAggregators', { AggregatorIds: id });
   t.same(third.json.OperateAggregatorsResult.OperateAggregators[0], { AggregatorId: id, Success: false, ErrorCode: 'Invalid.AggregatorId.Value' });
 });
+
+t.test('ListAggregators: a NextToken is bound to its Tag filter', async (t) => {
+  const em = await testApp(t);
+  const tagged = JSON.stringify([{ Key: 'paging', Value: 'yes' }]);
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push(await createGroup(em, `tok-${i}`, [DEMO.aliceAccountId], i % 2 === 0 ? { Tag: tagged } : {}));
+  const first = await call(em, 'ListAggregators', { MaxResults: 1, Tag: tagged });
+  t.equal(first.status, 200);
+  const token = first.json.AggregatorsResult.NextToken as string;
+  t.ok(token, 'more tagged groups follow');
+  // The filtered cursor stepped over untagged groups: without the filter it would skip them.
+  await expectError(t, em, 'ListAggregators', { MaxResults: 1, NextToken: token }, { status: 400, code: 'Invalid.NextToken.Value' });
+  await expectError(t, em, 'ListAggregators', { MaxResults: 1, NextToken: token, Tag: JSON.stringify([{ Key: 'paging', Value: 'no' }]) }, { status: 400, code: 'Invalid.NextToken.Value' });
+  const next = await call(em, 'ListAggregators', { MaxResults: 1, NextToken: token, Tag: tagged });
+  t.equal(next.status, 200, 'the same filter resumes');
+  t.notOk(next.json.AggregatorsResult.NextToken, 'last tagged group');
+  const both = [first, next].flatMap((r) => r.json.AggregatorsResult.Aggregators.map((a: { AggregatorId: string }) => a.AggregatorId));
+  t.same(both, [ids[0], ids[2]], 'only the tagged groups, in order');
+  // Unfiltered paging still visits every group once.
+  const seen: string[] = [];
+  let tok: string | undefined;
+  do {
+    const res = await call(em, 'ListAggregators', { MaxResults: 2, ...(tok ? { NextToken: tok } : {}) });
+    seen.push(...res.json.AggregatorsResult.Aggregators.map((a: { AggregatorId: string }) => a.AggregatorId));
+    tok = res.json.AggregatorsResult.NextToken;
+  } while (tok);
+  t.same(ids.filter((id) => seen.includes(id)), ids, 'every new group listed');
+  t.equal(new Set(seen).size, seen.length, 'none twice');
+});

@@ -341,3 +341,43 @@ t.test('documented errors leave the store unchanged', async (t) => {
   await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId, CompliancePackId: 'cp-0000000000000000dead' }, badPack);
   await expectError(t, em, start, { AggregatorId: DEMO.aggregatorId, ConfigRuleId: 'cr-a260626622af0005a1b2', CompliancePackId: 'cp-0000000000000000dead' }, badPack);
 });
+
+t.test('ListAggregateConfigRuleEvaluationResults: NextToken resumes after the last result given', async (t) => {
+  const em = await testApp(t);
+  const list = 'ListAggregateConfigRuleEvaluationResults';
+  const id = (r: Json) => JSON.stringify(q(r));
+  const before = await allResults(em, {}, 100);
+  const page = (await call(em, list, { AggregatorId: DEMO.aggregatorId, MaxResults: 10 })).json.EvaluationResults;
+  const last = page.EvaluationResultList[9];
+  const firstRule = q(before[0]).ConfigRuleId;
+  t.not(q(last).ConfigRuleId, firstRule, 'the page ends past the first rule');
+  // Results before the cursor go: the first rule is deactivated.
+  t.equal((await call(em, 'DeactiveAggregateConfigRules', { AggregatorId: DEMO.aggregatorId, ConfigRuleIds: firstRule })).status, 200);
+  const now = await allResults(em, {}, 100);
+  t.not(now.length, before.length, 'the list changed before the cursor');
+  const rest: Json[] = [];
+  let token: string | undefined = page.NextToken;
+  while (token) {
+    const res = (await call(em, list, { AggregatorId: DEMO.aggregatorId, MaxResults: 10, NextToken: token })).json.EvaluationResults;
+    rest.push(...res.EvaluationResultList);
+    token = res.NextToken;
+  }
+  const at = now.findIndex((r) => id(r) === id(last));
+  t.ok(at >= 0);
+  t.same(rest.map(id), now.slice(at + 1).map(id), 'nothing after the cursor skipped or repeated');
+});
+
+t.test('ListAggregateConfigRuleEvaluationResults: a NextToken stays short however long the filters', async (t) => {
+  const em = await testApp(t);
+  const filters = {
+    AggregatorId: DEMO.aggregatorId,
+    CompliancePackId: DEMO.compliancePackId,
+    Regions: Array.from({ length: 40 }, (_, i) => `cn-region-number-${i}`).concat(['cn-hangzhou', 'cn-shanghai', 'cn-beijing']).join(','),
+    ResourceTypes: Array.from({ length: 30 }, (_, i) => `ACS::Service::Type${i}`).concat(['ACS::ECS::Instance', 'ACS::OSS::Bucket', 'ACS::RAM::User']).join(','),
+  };
+  const all = await allResults(em, filters, 100);
+  t.ok(all.length > 2, 'the filters keep some results');
+  const first = (await call(em, 'ListAggregateConfigRuleEvaluationResults', { ...filters, MaxResults: 2 })).json.EvaluationResults;
+  t.ok(first.NextToken.length < 200, `token of ${first.NextToken.length} characters`);
+  t.same(await allResults(em, filters, 2), all, 'paging by two gives the same list');
+});

@@ -133,3 +133,15 @@ t.test('tag errors leave the store unchanged', async (t) => {
   await expectError(t, em, 'ListTagResources', { ResourceType: 'ACS::Config::Aggregator' }, { status: 400, code: 'MissingRegionId' });
   await expectError(t, em, 'ListTagResources', { RegionId: 'cn-shanghai' }, { status: 400, code: 'MissingResourceType' });
 });
+
+t.test('ListTagResources: one key with several values matches any of them', async (t) => {
+  const em = await testApp(t);
+  const type = 'ACS::Config::Aggregator';
+  await ok(t, em, 'TagResources', { RegionId: 'cn-shanghai', ResourceType: type, 'ResourceId.1': AGG, Tag: '[{"Key":"team","Value":"a"},{"Key":"other","Value":"x"}]' });
+  const filter = JSON.stringify([{ Key: 'team', Value: 'a' }, { Key: 'team', Value: 'b' }]);
+  const res = await ok(t, em, 'ListTagResources', { RegionId: 'cn-shanghai', ResourceType: type, Tag: filter });
+  t.same(res.json.TagResources.TagResource, [{ ResourceId: AGG, ResourceType: type, TagKey: 'team', TagValue: 'a' }]);
+  // Writing tags still refuses a repeated key: a resource has one value per key.
+  await expectError(t, em, 'TagResources', { RegionId: 'cn-shanghai', ResourceType: type, 'ResourceId.1': AGG, Tag: filter }, { status: 400, code: 'Invalid.Tag.Value' });
+  t.equal((await ok(t, em, 'ListTagResources', { RegionId: 'cn-shanghai', ResourceType: type })).json.TagResources.TagResource.find((r: { TagKey: string }) => r.TagKey === 'team').TagValue, 'a', 'the refused call changed nothing');
+});

@@ -9,7 +9,7 @@ import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { AGGREGATOR_TYPES, type Aggregator, type AggregatorMember } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { clientTokenParam, decodeNextToken, encodeNextToken, field, hasTags, newId, ownAggregator, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, wireTags, writableAggregator } from './shared.js';
+import { clientTokenParam, decodeNextToken, encodeNextToken, field, hasTags, newId, ownAggregator, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, tokenScope, wireTags, writableAggregator } from './shared.js';
 
 export const LIMITS = { aggregatorsPerAccount: 50, membersPerAggregator: 1000 } as const;
 
@@ -131,7 +131,8 @@ export const listAggregators = defineAction({
   },
   handler(ctx, q) {
     const filter = parseTags(q.Tag);
-    const scope = `aggregators:${ctx.accountId}`;
+    // Bound to the tag filter too: the cursor may have stepped over rows another filter would list.
+    const scope = tokenScope('aggregators', ctx.accountId, filter);
     let cursor = decodeNextToken(scope, q.NextToken);
     const out: Aggregator[] = [];
     let more = false;

@@ -12,9 +12,9 @@ import { Errors, EvaluationErrors } from '../errors.js';
 import { evaluatePack, evaluateRule } from '../engine/index.js';
 import { accountCompliance, countTypes, packResources, packRules, summaryByRiskLevel, type Counts } from '../engine/rollup.js';
 import { p } from '../protocol/params.js';
-import { COMPLIANCE_TYPES, type CompliancePack, type ConfigRule, type EvaluationResultView } from '../store/index.js';
+import { COMPLIANCE_TYPES, RESULT_KEY_KINDS, resultKey, type CompliancePack, type ConfigRule, type EvaluationResultView } from '../store/index.js';
 import { defineAction, type ActionContext } from './define.js';
-import { checkAggregator, checkWritableAggregator, decodeNextToken, encodeNextToken, ownAggregator, ownPack } from './shared.js';
+import { checkAggregator, checkWritableAggregator, decodeKeyToken, encodeNextToken, ownAggregator, ownPack, tokenScope } from './shared.js';
 
 const countFields = (c: Counts) => ({
   CompliantCount: c.compliant,
@@ -170,16 +170,17 @@ export const listAggregateConfigRuleEvaluationResults = defineAction({
       resourceGroupIds: commaList(q.ResourceGroupIds),
       resourceAccountId: q.ResourceAccountId ?? q.ResourceOwnerId,
     };
-    // The token is bound to the list and its filters, so it cannot page through another list.
-    const scope = `eval:${ctx.accountId}:${JSON.stringify(filter)}`;
-    const offset = decodeNextToken(scope, q.NextToken);
-    const { items, total } = ctx.store.evaluations.search(filter, maxResults, offset);
-    const next = offset + items.length;
+    // The token is bound to the list and its filters, so it cannot page through another list, and
+    // resumes after the last result given (not at a position, which shifts when results change).
+    const scope = tokenScope('eval', ctx.accountId, filter);
+    const after = decodeKeyToken(scope, q.NextToken, RESULT_KEY_KINDS);
+    const rows = ctx.store.evaluations.search(filter, maxResults + 1, after);
+    const items = rows.slice(0, maxResults);
     return {
       EvaluationResults: {
         EvaluationResultList: items.map(wireEvaluationResult),
         MaxResults: maxResults,
-        ...(next < total ? { NextToken: encodeNextToken(scope, next) } : {}),
+        ...(rows.length > maxResults ? { NextToken: encodeNextToken(scope, resultKey(items[items.length - 1])) } : {}),
       },
     };
   },

@@ -3,6 +3,7 @@
  * wire shapes that more than one action returns. Everything here speaks domain (camelCase) in and
  * wire (PascalCase) out; nothing here knows HTTP.
  */
+import { createHash } from 'node:crypto';
 import { ApiError, Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import type { Aggregator, CompliancePack, ConfigRule, Scope, Tag, TagPair } from '../store/index.js';
@@ -76,20 +77,44 @@ export function pageWindow(pageNumber = 1, pageSize: number = PAGE.defaultSize):
 export const invalidNextToken = () => new ApiError('Invalid.NextToken.Value', 'The specified NextToken is invalid.', 400);
 
 /**
- * Opaque NextToken: the position after which the next page starts, bound to the list it came from
- * (so a token from another list or account is refused, not silently misused).
+ * What a NextToken is bound to: the list, the account and a digest of the list's filters (so a
+ * token from another list, account or filter set is refused, not silently misused, and stays
+ * short however long the filters are).
  */
-export function encodeNextToken(scope: string, afterSeq: number): string {
-  return Buffer.from(JSON.stringify({ s: scope, a: afterSeq })).toString('base64url');
+export function tokenScope(list: string, accountId: number, filters: unknown): string {
+  return `${list}:${accountId}:${createHash('sha1').update(JSON.stringify(filters)).digest('hex').slice(0, 16)}`;
 }
-export function decodeNextToken(scope: string, token: string | undefined): number {
-  if (token === undefined || token === '') return 0;
+
+/**
+ * Opaque NextToken: the position after which the next page starts, bound to its scope
+ * (`tokenScope`). The position is a row's seq, or the sort key of the last row given (a tuple of
+ * strings and integers), so a page resumes after that row even when rows before it came or went.
+ */
+export function encodeNextToken(scope: string, after: number | readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify({ s: scope, a: after })).toString('base64url');
+}
+function decodeToken(scope: string, token: string): unknown {
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; a?: unknown };
-    if (v.s === scope && typeof v.a === 'number' && Number.isSafeInteger(v.a) && v.a >= 0) return v.a;
+    if (v.s === scope) return v.a;
   } catch {
-    // fall through
+    // refused below
   }
+  return undefined;
+}
+/** The seq a token resumes after (0 without a token). */
+export function decodeNextToken(scope: string, token: string | undefined): number {
+  if (token === undefined || token === '') return 0;
+  const a = decodeToken(scope, token);
+  if (typeof a === 'number' && Number.isSafeInteger(a) && a >= 0) return a;
+  throw invalidNextToken();
+}
+/** The sort key a token resumes after, checked against the key's kinds (undefined without a token). */
+export function decodeKeyToken(scope: string, token: string | undefined, kinds: readonly ('string' | 'integer')[]): (string | number)[] | undefined {
+  if (token === undefined || token === '') return undefined;
+  const a = decodeToken(scope, token);
+  const fits = (v: unknown, kind: 'string' | 'integer') => (kind === 'string' ? typeof v === 'string' : Number.isSafeInteger(v));
+  if (Array.isArray(a) && a.length === kinds.length && a.every((v, i) => fits(v, kinds[i]))) return a as (string | number)[];
   throw invalidNextToken();
 }
 
@@ -131,8 +156,11 @@ export function rulesOverLimit(ctx: ActionContext, aggregatorId: string, adding 
 /** "You can add up to 20 tags to a resource." */
 export const TAGS_PER_RESOURCE = 20;
 
-/** Validates the `Tag` parameter ([{Key, Value}]) of create/list actions. */
-export function parseTags(raw: unknown[] | undefined): { key: string; value: string }[] {
+/**
+ * Validates the `Tag` parameter ([{Key, Value}]) of create/list actions. A key may appear once,
+ * except in a filter whose pairs are alternatives (`repeatKeys`: ListTagResources matches any pair).
+ */
+export function parseTags(raw: unknown[] | undefined, { repeatKeys = false } = {}): { key: string; value: string }[] {
   if (!raw) return [];
   if (raw.length > TAGS_PER_RESOURCE) throw invalidTag();
   const seen = new Set<string>();
@@ -142,7 +170,7 @@ export function parseTags(raw: unknown[] | undefined): { key: string; value: str
     if (typeof key !== 'string' || typeof value !== 'string') throw invalidTag();
     if (key.length < 1 || key.length > 64 || value.length > 128) throw invalidTag();
     if (/^(aliyun|acs:)/i.test(key) || /^(aliyun|acs:)/i.test(value) || /https?:\/\//i.test(key) || /https?:\/\//i.test(value)) throw invalidTag();
-    if (seen.has(key)) throw invalidTag();
+    if (seen.has(key) && !repeatKeys) throw invalidTag();
     seen.add(key);
     return { key, value };
   });

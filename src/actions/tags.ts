@@ -1,9 +1,8 @@
 /** Tags on Config resources: TagResources, UntagResources, ListTagResources. */
-import { createHash } from 'node:crypto';
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { defineAction, type ActionContext } from './define.js';
-import { decodeNextToken, encodeNextToken, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, TAGS_PER_RESOURCE } from './shared.js';
+import { decodeNextToken, encodeNextToken, tokenScope, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, TAGS_PER_RESOURCE } from './shared.js';
 
 export const TAG_LIMITS = { resourcesPerCall: 50, tagsPerResource: TAGS_PER_RESOURCE, defaultMaxResults: 20, maxResults: 100 } as const;
 
@@ -89,11 +88,10 @@ export const listTagResources = defineAction({
     const type = resourceType(q.ResourceType);
     const ids = [...new Set(q.ResourceId ?? [])];
     if (ids.length > TAG_LIMITS.resourcesPerCall) throw Errors.tagResourceIdInvalid();
-    const tags = parseTags(q.Tag);
+    const tags = parseTags(q.Tag, { repeatKeys: true });
     const limit = q.MaxResults ?? TAG_LIMITS.defaultMaxResults;
     // The token is bound to the account and the filters: reused with other filters it is refused.
-    const filter = createHash('sha1').update(JSON.stringify([type, ids, tags])).digest('hex').slice(0, 16);
-    const scope = `tags:${ctx.accountId}:${filter}`;
+    const scope = tokenScope('tags', ctx.accountId, [type, ids, tags]);
     const after = decodeNextToken(scope, q.NextToken);
     const rows = ctx.store.tags.search({ accountId: ctx.accountId, resourceType: type, resourceIds: ids, tags }, after, limit + 1);
     const page = rows.slice(0, limit);

@@ -65,7 +65,7 @@ export function snapshotRules(ctx: Pick<Services, 'store'>, owner: { accountId: 
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
   const rules = store.rules.owned(owner.accountId, owner.aggregatorId).filter((r) => keep(r.configRuleId));
   const rows = rules.map((rule) => ({ rule, ...ruleCompliance(store, rule) }));
-  const results = store.evaluations.search({ accountId: owner.accountId, aggregatorId: owner.aggregatorId }, -1, 0).items.filter((r) => keep(r.configRuleId)); // LIMIT -1: no limit
+  const results = store.evaluations.search({ accountId: owner.accountId, aggregatorId: owner.aggregatorId }, -1).filter((r) => keep(r.configRuleId)); // LIMIT -1: no limit
   const resources = packResources(results);
   const count = (type: ComplianceType) => resources.filter((r) => r.complianceType === type).length;
   const scope = owner.aggregatorId || String(owner.accountId);

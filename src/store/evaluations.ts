@@ -41,6 +41,8 @@ export interface EvaluationResultView extends EvaluationResult {
   configRuleName: string;
   compliancePackId: string;
   ruleAccountId: number;
+  /** The rule's creation order (config_rules.seq): results list rule by rule in that order. */
+  ruleSeq: number;
 }
 
 interface Row {
@@ -48,7 +50,7 @@ interface Row {
   resource_group_id: string; region_id: string; compliance_type: ComplianceType; annotation: string; risk_level: number;
   evaluated_at: number; invoking_event_message_type: string; last_non_compliant_at: number; last_fixed_at: number;
 }
-interface ViewRow extends Row { rule_name: string; rule_pack_id: string; rule_account_id: number }
+interface ViewRow extends Row { rule_name: string; rule_pack_id: string; rule_account_id: number; rule_seq: number }
 
 const toResult = (r: Row): EvaluationResult => ({
   configRuleId: r.config_rule_id, accountId: r.account_id, resourceType: r.resource_type, resourceId: r.resource_id,
@@ -62,7 +64,7 @@ const toView = (r: ViewRow): EvaluationResultView => ({
   resourceName: r.resource_name, resourceGroupId: r.resource_group_id, regionId: r.region_id, complianceType: r.compliance_type,
   annotation: r.annotation, riskLevel: r.risk_level, evaluatedAt: r.evaluated_at, invokingEventMessageType: r.invoking_event_message_type,
   lastNonCompliantAt: r.last_non_compliant_at, lastFixedAt: r.last_fixed_at,
-  configRuleName: r.rule_name, compliancePackId: r.rule_pack_id, ruleAccountId: r.rule_account_id,
+  configRuleName: r.rule_name, compliancePackId: r.rule_pack_id, ruleAccountId: r.rule_account_id, ruleSeq: r.rule_seq,
 });
 
 /** Filters of ListAggregateConfigRuleEvaluationResults (and the reports' non-compliant sheet). */
@@ -80,12 +82,17 @@ export interface ResultFilter {
   resourceAccountId?: number;
 }
 
-const VIEW = `SELECT e.*, c.name AS rule_name, c.compliance_pack_id AS rule_pack_id, c.account_id AS rule_account_id
+const VIEW = `SELECT e.*, c.name AS rule_name, c.compliance_pack_id AS rule_pack_id, c.account_id AS rule_account_id, c.seq AS rule_seq
   FROM evaluation_results e JOIN config_rules c ON c.config_rule_id = e.config_rule_id`;
 const ORDER = 'ORDER BY c.seq, e.account_id, e.resource_type, e.region_id, e.resource_id';
 
+/** A result's place in `ORDER`: `[rule seq, account, type, region, resource id]` (a page's resume point). */
+export const resultKey = (r: EvaluationResultView): (string | number)[] => [r.ruleSeq, r.accountId, r.resourceType, r.regionId, r.resourceId];
+/** The kinds of `resultKey`'s values, in order. */
+export const RESULT_KEY_KINDS = ['integer', 'integer', 'string', 'string', 'string'] as const;
+
 export class EvaluationsRepo {
-  private readonly searchCache = new Map<string, { page: Database.Statement; count: Database.Statement }>();
+  private readonly searchCache = new Map<string, Database.Statement>();
   private readonly insertStmt;
   private readonly deleteRuleStmt;
   private readonly evaluatedAtStmt;
@@ -196,15 +203,20 @@ export class EvaluationsRepo {
     return this.allRulesStmt.all().map((r) => r.config_rule_id);
   }
 
-  /** One filtered page of results with the rules' names and packs, and the total count. */
-  search(f: ResultFilter, limit: number, offset: number): { items: EvaluationResultView[]; total: number } {
+  /**
+   * Filtered results with their rules' names and packs, in the order `ORDER` gives (the rule's
+   * creation, then account, type, region, resource id): `limit` rows (-1: all) after the row whose
+   * sort key is `after` (`resultKey`), so a page resumes where the last one ended even when rows
+   * before it came or went.
+   */
+  search(f: ResultFilter, limit: number, after?: readonly (string | number)[]): EvaluationResultView[] {
     const lists = { regions: f.regions ?? [], resourceTypes: f.resourceTypes ?? [], resourceGroupIds: f.resourceGroupIds ?? [] };
     const shape = [
       f.compliancePackId !== undefined, f.configRuleId !== undefined, f.complianceType !== undefined, f.resourceAccountId !== undefined,
-      lists.regions.length, lists.resourceTypes.length, lists.resourceGroupIds.length,
+      lists.regions.length, lists.resourceTypes.length, lists.resourceGroupIds.length, after !== undefined,
     ].join('|');
-    let stmts = this.searchCache.get(shape);
-    if (!stmts) {
+    let stmt = this.searchCache.get(shape);
+    if (!stmt) {
       const where = ['c.account_id = @accountId', 'c.aggregator_id = @aggregatorId'];
       if (f.compliancePackId !== undefined) where.push('c.compliance_pack_id = @compliancePackId');
       if (f.configRuleId !== undefined) where.push('e.config_rule_id = @configRuleId');
@@ -216,16 +228,11 @@ export class EvaluationsRepo {
       inList('e.region_id', 'rg', lists.regions.length);
       inList('e.resource_type', 'rt', lists.resourceTypes.length);
       inList('e.resource_group_id', 'gr', lists.resourceGroupIds.length);
-      const body = `FROM evaluation_results e JOIN config_rules c ON c.config_rule_id = e.config_rule_id WHERE ${where.join(' AND ')}`;
-      stmts = {
-        page: this.db.prepare(
-          `SELECT e.*, c.name AS rule_name, c.compliance_pack_id AS rule_pack_id, c.account_id AS rule_account_id ${body} ${ORDER} LIMIT @limit OFFSET @offset`,
-        ),
-        count: this.db.prepare(`SELECT COUNT(*) AS n ${body}`),
-      };
-      this.searchCache.set(shape, stmts);
+      if (after !== undefined) where.push('(c.seq, e.account_id, e.resource_type, e.region_id, e.resource_id) > (@k0, @k1, @k2, @k3, @k4)');
+      stmt = this.db.prepare(`${VIEW} WHERE ${where.join(' AND ')} ${ORDER} LIMIT @limit`);
+      this.searchCache.set(shape, stmt);
     }
-    const args: Record<string, unknown> = { accountId: f.accountId, aggregatorId: f.aggregatorId };
+    const args: Record<string, unknown> = { accountId: f.accountId, aggregatorId: f.aggregatorId, limit };
     if (f.compliancePackId !== undefined) args.compliancePackId = f.compliancePackId;
     if (f.configRuleId !== undefined) args.configRuleId = f.configRuleId;
     if (f.complianceType !== undefined) args.complianceType = f.complianceType;
@@ -233,8 +240,7 @@ export class EvaluationsRepo {
     lists.regions.forEach((v, i) => (args[`rg${i}`] = v));
     lists.resourceTypes.forEach((v, i) => (args[`rt${i}`] = v));
     lists.resourceGroupIds.forEach((v, i) => (args[`gr${i}`] = v));
-    const total = (stmts.count.get(args) as { n: number }).n;
-    const items = (stmts.page.all({ ...args, limit, offset }) as ViewRow[]).map(toView);
-    return { items, total };
+    after?.forEach((v, i) => (args[`k${i}`] = v));
+    return (stmt.all(args) as ViewRow[]).map(toView);
   }
 }
