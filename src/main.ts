@@ -128,7 +128,8 @@ async function main(): Promise<void> {
   const loaded = state.loaded
     ? `${state.loaded.accounts} accounts, ${state.loaded.aggregators} aggregators, ${state.loaded.compliancePacks} compliance packs, ${state.loaded.reports} reports`
     : 'no fixtures';
-  process.stdout.write(`alicloud-config-emulator listening on http://${host}:${port} (db ${config.db}; loaded ${loaded})\n`);
+  const scheme = config.tlsCert ? 'https' : 'http';
+  process.stdout.write(`alicloud-config-emulator listening on ${scheme}://${host}:${port} (db ${config.db}; loaded ${loaded})\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -2,8 +2,11 @@
  * The command line: --help, --version, bad flags (exit 2), port 0, the start-up line and a clean,
  * fast stop on SIGTERM. Runs the real entry point as a child process on loopback.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { OPTIONS } from '../src/config.js';
 
@@ -39,20 +42,27 @@ t.test('bad flags and values exit with status 2 and a clear message', async (t) 
   t.match(badFixtures.stderr, /bad fixtures: .*reference-responses\.json: \$\.\$comment: unknown section/);
 });
 
-t.test('port 0 prints the chosen port; SIGTERM closes cleanly and fast', async (t) => {
-  const child = spawn(process.execPath, [...NODE_ARGS, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the entry point with `args`; resolves with its start-up line's URL and what it printed. */
+function startChild(args: string[]): { child: ChildProcess; started: Promise<{ url: string; out: string }> } {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = new Promise<{ url: string; out: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start-up line: ${out}`)), 20_000);
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      const m = /listening on (https?:\/\/127\.0\.0\.1:(\d+))/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve({ url: m[1], out });
       }
     });
   });
+  return { child, started };
+}
+
+t.test('port 0 prints the chosen port; SIGTERM closes cleanly and fast', async (t) => {
+  const { child, started: up } = startChild(['--port', '0', '--log-level', 'warn']);
+  const { url, out } = await up;
   t.match(out, /loaded 3 accounts, 1 aggregators, 1 compliance packs, 1 reports/);
   t.not(url, 'http://127.0.0.1:0');
   const res = await fetch(`${url}/?Action=ListAggregators&MaxResults=10&Format=JSON`);
@@ -94,4 +104,27 @@ t.test('at info, each API call gets one JSON log line while the server runs (bat
   const { RequestId } = (await res.json()) as { RequestId: string };
   const [line] = await waitFor(new RegExp(`^\\{.*"requestId":"${RequestId}".*\\}$`, 'm'), 'log line of the call');
   t.match(JSON.parse(line), { level: 30, time: Number, action: 'ListAggregators', status: 200, requestId: RequestId, msg: /^Config\.ListAggregators 200 / });
+});
+
+t.test('with --tls-cert/--tls-key the start-up line gives the https URL', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ace-cli-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  } catch {
+    t.comment('openssl is not available here: HTTPS start-up line not checked');
+    return;
+  }
+  const { child, started } = startChild(['--port', '0', '--log-level', 'warn', '--tls-cert', cert, '--tls-key', key]);
+  t.teardown(() => child.kill('SIGKILL'));
+  const { url } = await started;
+  t.match(url, /^https:\/\//);
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    https.get(`${url}/_emulator/health`, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    }).on('error', reject);
+  });
+  t.equal(status, 200, 'the printed URL answers');
 });
