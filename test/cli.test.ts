@@ -2,13 +2,12 @@
  * The command line: --help, --version, bad flags (exit 2), port 0, the start-up line and a clean,
  * fast stop on SIGTERM. Runs the real entry point as a child process on loopback.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { OPTIONS } from '../src/config.js';
+import { selfSignedCert } from './helpers.js';
 
 const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
 const NODE_ARGS = ['--import', 'tsx', MAIN];
@@ -107,16 +106,9 @@ t.test('at info, each API call gets one JSON log line while the server runs (bat
 });
 
 t.test('with --tls-cert/--tls-key the start-up line gives the https URL', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ace-cli-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  } catch {
-    t.comment('openssl is not available here: HTTPS start-up line not checked');
-    return;
-  }
-  const { child, started } = startChild(['--port', '0', '--log-level', 'warn', '--tls-cert', cert, '--tls-key', key]);
+  const tls = selfSignedCert(t);
+  if (!tls) return;
+  const { child, started } = startChild(['--port', '0', '--log-level', 'warn', '--tls-cert', tls.cert, '--tls-key', tls.key]);
   t.teardown(() => child.kill('SIGKILL'));
   const { url } = await started;
   t.match(url, /^https:\/\//);

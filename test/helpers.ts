@@ -2,6 +2,7 @@
  * Test helpers: an app on ':memory:' with a frozen clock and seeded ids, and small request builders.
  * Everything is injected, so answers are byte-stable across runs.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -136,4 +137,22 @@ export async function expectError(
   t.match(res.json?.RequestId, /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
   t.equal(dumpStore(em), before, `${action} with ${expected.code} left the store unchanged`);
   return res;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 in a temporary directory (openssl), or undefined with a
+ * comment on the test when openssl is not there.
+ */
+export function selfSignedCert(t: Test): { cert: string; key: string } | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ace-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  } catch {
+    t.comment('openssl is not available here: HTTPS not checked');
+    return undefined;
+  }
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return { cert, key };
 }

@@ -1,14 +1,10 @@
 /**
  * Browser and TLS options: CORS on by default (configurable, or off) and optional HTTPS.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t from 'tap';
 import { startEmulator } from '../src/index.js';
-import { openDescriptorsOf, tempDbFile, testApp } from './helpers.js';
+import { openDescriptorsOf, selfSignedCert, tempDbFile, testApp } from './helpers.js';
 
 t.test('CORS is on by default for any origin', async (t) => {
   const em = await testApp(t);
@@ -69,16 +65,9 @@ t.test('CORS limited to listed origins, or off', async (t) => {
 });
 
 t.test('HTTPS with --tls-cert/--tls-key; report links use https', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ace-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-  } catch {
-    t.comment('openssl is not available here: HTTPS test not run');
-    return;
-  }
-  const emu = await startEmulator({ tlsCert: cert, tlsKey: key });
+  const tls = selfSignedCert(t);
+  if (!tls) return;
+  const emu = await startEmulator({ tlsCert: tls.cert, tlsKey: tls.key });
   t.teardown(() => emu.close());
   const body = await new Promise<string>((resolve, reject) => {
     https
