@@ -108,6 +108,9 @@ export const OPTIONS = [
   option({ key: 'publicUrl', flag: 'public-url', env: 'CONFIG_EMULATOR_PUBLIC_URL', default: '', shown: '(from the Host header)', help: 'Base URL written into report links, e.g. http://emulator:8080.', parse: text }),
 ] as const;
 
+/** The scheme the emulator serves: https with a certificate and key (--tls-cert/--tls-key), else http. */
+export const schemeOf = (config: Pick<Config, 'tlsCert'>): 'http' | 'https' => (config.tlsCert ? 'https' : 'http');
+
 export function defaultConfig(): Config {
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) out[o.key] = o.default;

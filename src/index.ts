@@ -9,7 +9,7 @@
  */
 import { buildApp, loadConfiguredFixtures, type AppOptions, type Emulator } from './app.js';
 import { DEFAULT_ACCESS_KEY } from './auth/index.js';
-import type { Config } from './config.js';
+import { schemeOf, type Config } from './config.js';
 
 export type { Config } from './config.js';
 export { buildApp } from './app.js';
@@ -48,7 +48,7 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   const host = services.config.host === '0.0.0.0' ? '127.0.0.1' : services.config.host;
   const endpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${endpoint}`,
+    url: `${schemeOf(services.config)}://${endpoint}`,
     endpoint,
     port,
     accessKeyId: DEFAULT_ACCESS_KEY.accessKeyId,

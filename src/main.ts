@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildApp } from './app.js';
-import { ConfigError, OPTIONS, PACKAGE_ROOT, parseOptionValue, resolveConfig, type Config } from './config.js';
+import { ConfigError, OPTIONS, PACKAGE_ROOT, parseOptionValue, resolveConfig, schemeOf, type Config } from './config.js';
 import { FixtureError } from './state/fixtures.js';
 import { batchedLines, epochTimeText } from './log-destination.js';
 import { StoreOpenError } from './store/db.js';
@@ -128,8 +128,7 @@ async function main(): Promise<void> {
   const loaded = state.loaded
     ? `${state.loaded.accounts} accounts, ${state.loaded.aggregators} aggregators, ${state.loaded.compliancePacks} compliance packs, ${state.loaded.reports} reports`
     : 'no fixtures';
-  const scheme = config.tlsCert ? 'https' : 'http';
-  process.stdout.write(`alicloud-config-emulator listening on ${scheme}://${host}:${port} (db ${config.db}; loaded ${loaded})\n`);
+  process.stdout.write(`alicloud-config-emulator listening on ${schemeOf(config)}://${host}:${port} (db ${config.db}; loaded ${loaded})\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -248,3 +248,16 @@ t.test('ListAggregators: a NextToken is bound to its Tag filter', async (t) => {
   t.same(ids.filter((id) => seen.includes(id)), ids, 'every new group listed');
   t.equal(new Set(seen).size, seen.length, 'none twice');
 });
+
+t.test('ListAggregators with a Tag filter: the token resumes after the last group given', async (t) => {
+  const em = await testApp(t);
+  const tag = (v: string) => JSON.stringify([{ Key: 'resume', Value: v }]);
+  const ids: string[] = [];
+  for (const v of ['yes', 'no', 'no', 'yes']) ids.push(await createGroup(em, `resume-${ids.length}`, [DEMO.aliceAccountId], { Tag: tag(v) }));
+  const first = (await call(em, 'ListAggregators', { MaxResults: 1, Tag: tag('yes') })).json.AggregatorsResult;
+  t.same(first.Aggregators.map((a: { AggregatorId: string }) => a.AggregatorId), [ids[0]]);
+  // Between the calls the second group (looked at and passed over by the first call) is tagged.
+  t.equal((await call(em, 'TagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::Aggregator', 'ResourceId.1': ids[1], Tag: tag('yes') })).status, 200);
+  const next = (await call(em, 'ListAggregators', { MaxResults: 1, Tag: tag('yes'), NextToken: first.NextToken })).json.AggregatorsResult;
+  t.same(next.Aggregators.map((a: { AggregatorId: string }) => a.AggregatorId), [ids[1]], 'the newly tagged group is not skipped');
+});

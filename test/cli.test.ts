@@ -47,6 +47,10 @@ function startChild(args: string[]): { child: ChildProcess; started: Promise<{ u
   let out = '';
   const started = new Promise<{ url: string; out: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start-up line: ${out}`)), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before its start-up line: ${out}`));
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (https?:\/\/127\.0\.0\.1:(\d+))/.exec(out);

@@ -381,3 +381,26 @@ t.test('ListAggregateConfigRuleEvaluationResults: a NextToken stays short howeve
   t.ok(first.NextToken.length < 200, `token of ${first.NextToken.length} characters`);
   t.same(await allResults(em, filters, 2), all, 'paging by two gives the same list');
 });
+
+t.test('ListAggregateConfigRuleEvaluationResults: a NextToken whose key has the wrong kinds is refused; a long key is not', async (t) => {
+  const em = await testApp(t);
+  const list = 'ListAggregateConfigRuleEvaluationResults';
+  const page = (await call(em, list, { AggregatorId: DEMO.aggregatorId, MaxResults: 2 })).json.EvaluationResults;
+  const token = JSON.parse(Buffer.from(page.NextToken, 'base64url').toString('utf8')) as { s: string; a: unknown[] };
+  const withKey = (a: unknown) => Buffer.from(JSON.stringify({ s: token.s, a })).toString('base64url');
+  const [seq, account, type, region, id] = token.a;
+  const wrong: unknown[] = [
+    [String(seq), account, type, region, id],
+    [seq, account, 7, region, id],
+    [seq, account, type, region],
+    [seq, account, type, region, id, 'x'],
+    [seq, 1e300, type, region, id],
+    [seq, account, type, region, { id }],
+    3,
+  ];
+  for (const a of wrong) await expectError(t, em, list, { AggregatorId: DEMO.aggregatorId, MaxResults: 2, NextToken: withKey(a) }, { status: 400, code: 'Invalid.NextToken.Value' });
+  // A resource id has no length limit here: a token after a long one still reads (a position past every demo id).
+  const long = withKey([seq, account, type, region, 'z'.repeat(2000)]);
+  const after = await call(em, list, { AggregatorId: DEMO.aggregatorId, MaxResults: 2, NextToken: long });
+  t.equal(after.status, 200, `a token of ${long.length} characters is taken`);
+});

@@ -150,6 +150,7 @@ export function selfSignedCert(t: Test): { cert: string; key: string } | undefin
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
   } catch {
+    rmSync(dir, { recursive: true, force: true });
     t.comment('openssl is not available here: HTTPS not checked');
     return undefined;
   }

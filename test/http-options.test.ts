@@ -69,10 +69,11 @@ t.test('HTTPS with --tls-cert/--tls-key; report links use https', async (t) => {
   if (!tls) return;
   const emu = await startEmulator({ tlsCert: tls.cert, tlsKey: tls.key });
   t.teardown(() => emu.close());
+  t.equal(emu.url, `https://127.0.0.1:${emu.port}`, 'the url it gives is https');
   const body = await new Promise<string>((resolve, reject) => {
     https
       .get(
-        `https://127.0.0.1:${emu.port}/?Action=GetAggregateCompliancePackReport&AggregatorId=ca-f632626622af0079a1b2&CompliancePackId=cp-fdc8626622af00f9a1b2&Format=JSON`,
+        `${emu.url}/?Action=GetAggregateCompliancePackReport&AggregatorId=ca-f632626622af0079a1b2&CompliancePackId=cp-fdc8626622af00f9a1b2&Format=JSON`,
         { rejectUnauthorized: false },
         (res) => {
           let data = '';

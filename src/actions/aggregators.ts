@@ -131,11 +131,14 @@ export const listAggregators = defineAction({
   },
   handler(ctx, q) {
     const filter = parseTags(q.Tag);
-    // Bound to the tag filter too: the cursor may have stepped over rows another filter would list.
+    // Bound to the tag filter, as every NextToken is to its filters (docs/fidelity.md).
     const scope = tokenScope('aggregators', ctx.accountId, filter);
     let cursor = decodeNextToken(scope, q.NextToken);
     const out: Aggregator[] = [];
     let more = false;
+    // The token resumes after the last group given, not the last one looked at: a group tagged
+    // between the calls is still found.
+    let lastGiven = cursor;
     // Tags filter after the indexed page query, so read pages until this one is full.
     read: for (;;) {
       const rows = ctx.store.aggregators.page(ctx.accountId, cursor, q.MaxResults);
@@ -149,14 +152,14 @@ export const listAggregators = defineAction({
           break read;
         }
         out.push(aggregator);
-        cursor = seq;
+        cursor = lastGiven = seq;
       }
       if (rows.length < q.MaxResults) break;
     }
     return {
       AggregatorsResult: {
         Aggregators: out.map((a) => wireAggregatorSummary(ctx, a)),
-        ...(more ? { NextToken: encodeNextToken(scope, cursor) } : {}),
+        ...(more ? { NextToken: encodeNextToken(scope, lastGiven) } : {}),
       },
     };
   },

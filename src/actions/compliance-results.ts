@@ -148,7 +148,7 @@ export const listAggregateConfigRuleEvaluationResults = defineAction({
     ComplianceType: p.string({ enum: RESULT_COMPLIANCE_TYPES }),
     ConfigRuleId: p.string(),
     MaxResults: p.integer({ min: 1, max: 100 }),
-    NextToken: p.string({ maxLength: 1024 }),
+    NextToken: p.string(), // it holds the last result's key, resource id included: no tighter limit
     Regions: p.string(),
     ResourceAccountId: p.long(),
     ResourceGroupIds: p.string(),

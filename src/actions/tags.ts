@@ -2,7 +2,7 @@
 import { Errors } from '../errors.js';
 import { p } from '../protocol/params.js';
 import { defineAction, type ActionContext } from './define.js';
-import { decodeNextToken, encodeNextToken, tokenScope, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, TAGS_PER_RESOURCE } from './shared.js';
+import { decodeNextToken, encodeNextToken, invalidTag, parseTags, saveTags, TAG_RESOURCE_TYPES, tagParam, TAGS_PER_RESOURCE, tokenScope } from './shared.js';
 
 export const TAG_LIMITS = { resourcesPerCall: 50, tagsPerResource: TAGS_PER_RESOURCE, defaultMaxResults: 20, maxResults: 100 } as const;
 

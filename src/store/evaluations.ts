@@ -84,12 +84,25 @@ export interface ResultFilter {
 
 const VIEW = `SELECT e.*, c.name AS rule_name, c.compliance_pack_id AS rule_pack_id, c.account_id AS rule_account_id, c.seq AS rule_seq
   FROM evaluation_results e JOIN config_rules c ON c.config_rule_id = e.config_rule_id`;
-const ORDER = 'ORDER BY c.seq, e.account_id, e.resource_type, e.region_id, e.resource_id';
+/**
+ * The order results are listed in (rule by rule in creation order, then account, type, region and
+ * resource id): one list for the ORDER BY, a page's resume point (`resultKey`) and its check.
+ * Unique per result: the table's key is (rule, account, type, resource id).
+ */
+const RESULT_ORDER = [
+  { column: 'c.seq', kind: 'integer', of: (r: EvaluationResultView) => r.ruleSeq },
+  { column: 'e.account_id', kind: 'integer', of: (r: EvaluationResultView) => r.accountId },
+  { column: 'e.resource_type', kind: 'string', of: (r: EvaluationResultView) => r.resourceType },
+  { column: 'e.region_id', kind: 'string', of: (r: EvaluationResultView) => r.regionId },
+  { column: 'e.resource_id', kind: 'string', of: (r: EvaluationResultView) => r.resourceId },
+] as const;
+const ORDER = `ORDER BY ${RESULT_ORDER.map((k) => k.column).join(', ')}`;
+const AFTER_KEY = `(${RESULT_ORDER.map((k) => k.column).join(', ')}) > (${RESULT_ORDER.map((_, i) => `@k${i}`).join(', ')})`;
 
-/** A result's place in `ORDER`: `[rule seq, account, type, region, resource id]` (a page's resume point). */
-export const resultKey = (r: EvaluationResultView): (string | number)[] => [r.ruleSeq, r.accountId, r.resourceType, r.regionId, r.resourceId];
+/** A result's place in the list order (`RESULT_ORDER`): where the next page resumes. */
+export const resultKey = (r: EvaluationResultView): (string | number)[] => RESULT_ORDER.map((k) => k.of(r));
 /** The kinds of `resultKey`'s values, in order. */
-export const RESULT_KEY_KINDS = ['integer', 'integer', 'string', 'string', 'string'] as const;
+export const RESULT_KEY_KINDS = RESULT_ORDER.map((k) => k.kind);
 
 export class EvaluationsRepo {
   private readonly searchCache = new Map<string, Database.Statement>();
@@ -228,7 +241,7 @@ export class EvaluationsRepo {
       inList('e.region_id', 'rg', lists.regions.length);
       inList('e.resource_type', 'rt', lists.resourceTypes.length);
       inList('e.resource_group_id', 'gr', lists.resourceGroupIds.length);
-      if (after !== undefined) where.push('(c.seq, e.account_id, e.resource_type, e.region_id, e.resource_id) > (@k0, @k1, @k2, @k3, @k4)');
+      if (after !== undefined) where.push(AFTER_KEY);
       stmt = this.db.prepare(`${VIEW} WHERE ${where.join(' AND ')} ${ORDER} LIMIT @limit`);
       this.searchCache.set(shape, stmt);
     }
