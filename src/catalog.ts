@@ -38,6 +38,29 @@ export interface ManagedRule {
   /** 'template' when the entry was derived from a template rule (no managed-rules.json entry). */
   origin?: 'catalog' | 'template';
 }
+/**
+ * A managed rule's parameters as a rule keeps them: the given values over the catalog defaults. An
+ * empty value of a required parameter takes its default; an empty optional one stays empty (the
+ * rule then leaves that check out, e.g. one of ram-password-policy-check's limits). `missing`: a
+ * required parameter has neither a value nor a default. Given names the catalog does not list are
+ * kept as they are.
+ */
+export function ruleParameters(rule: ManagedRule, given: Record<string, string>): { values: Record<string, string>; missing: boolean } {
+  const values: Record<string, string> = {};
+  let missing = false;
+  for (const p of rule.parameters) {
+    const g = given[p.name];
+    const v = g === undefined || g === null || (g === '' && p.required) ? (p.defaultValue ?? undefined) : g;
+    if (v === undefined || v === null || v === '') {
+      if (p.required) missing = true;
+      if (v === undefined || v === null) continue;
+    }
+    values[p.name] = v;
+  }
+  for (const [k, v] of Object.entries(given)) if (!(k in values)) values[k] = v;
+  return { values, missing };
+}
+
 export interface TemplateRule {
   ManagedRuleIdentifier: string;
   ManagedRuleName?: string | null;

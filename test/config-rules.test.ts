@@ -203,3 +203,18 @@ t.test('AccountNotExisted (404) for an account without Config, on every rule, re
   ];
   for (const [action, params] of cases) await expectError(t, em, action, { ...params, ...tom }, { status: 404, code: 'AccountNotExisted' });
 });
+
+t.test('account-level rules take ACS::::Account as their type; parameters set empty', async (t) => {
+  const em = await testApp(t);
+  const id = await create(em, { ConfigRuleName: 'root-mfa', SourceIdentifier: 'root-mfa-check', ResourceTypesScope: 'ACS::::Account' });
+  const got = (await call(em, 'GetConfigRule', { ConfigRuleId: id })).json.ConfigRule;
+  t.equal(got.Scope.ComplianceResourceTypes[0], 'ACS::::Account', 'the type GetConfigRule shows can be sent back');
+  await expectError(t, em, 'CreateConfigRule', { ...base, ConfigRuleName: 'bad', ResourceTypesScope: 'ACS::Account' }, { status: 400, code: 'InvalidResourceTypesScope' });
+  // A required parameter sent empty takes its default; an optional one stays empty (its check is left out).
+  const expired = await create(em, { ConfigRuleName: 'expired', SourceIdentifier: 'ecs-instance-expired-check', ResourceTypesScope: 'ACS::ECS::Instance', InputParameters: JSON.stringify({ days: '' }) });
+  t.same((await call(em, 'GetConfigRule', { ConfigRuleId: expired })).json.ConfigRule.InputParameters, { days: '30' });
+  const policy = await create(em, {
+    ConfigRuleName: 'pw', SourceIdentifier: 'ram-password-policy-check', ResourceTypesScope: 'ACS::::Account', InputParameters: JSON.stringify({ maxPasswordAge: '' }),
+  });
+  t.equal((await call(em, 'GetConfigRule', { ConfigRuleId: policy })).json.ConfigRule.InputParameters.maxPasswordAge, '');
+});

@@ -54,6 +54,7 @@ const TABLE: Record<string, Row> = {
     type: OSS,
     cases: [
       [C, { RefererList: { Referer: ['http://www.aliyun.com'] }, AllowEmptyReferer: 'true' }],
+      [C, { RefererList: { Referer: 'http://www.aliyun.com' }, AllowEmptyReferer: 'true' }], // a one-item list without brackets
       [N, { RefererList: { Referer: [] } }],
       [N, { RefererList: { Referer: ['http://evil.example'] }, AllowEmptyReferer: 'false' }],
       [N, { RefererList: { Referer: ['http://www.aliyun.com'] }, AllowEmptyReferer: 'true' }, { params: { allowEmptyReferer: 'false' } }],
@@ -75,9 +76,12 @@ const TABLE: Record<string, Row> = {
   'oss-bucket-authorize-specified-ip': {
     type: OSS,
     cases: [
+      // "ACL is private, or its bucket policy only allows access from specific IPs": either one.
       [C, grant('private', { Policy: policy([{ Effect: 'Allow', Principal: ['1'], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }]) })],
+      [C, grant('private', { Policy: policy([{ Effect: 'Allow', Principal: ['1'] }]) })],
+      [C, grant('public-read', { Policy: policy([{ Effect: 'Allow', Principal: ['*'], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }]) })],
       [N, grant('public-read')],
-      [N, grant('private', { Policy: policy([{ Effect: 'Allow', Principal: ['1'] }]) })],
+      [N, grant('public-read', { Policy: policy([{ Effect: 'Allow', Principal: ['*'], Condition: { IpAddress: { 'acs:SourceIp': ['10.0.0.0/8'] } } }, { Effect: 'Allow', Principal: ['1'] }]) })],
       [ID, {}],
     ],
   },
@@ -134,7 +138,7 @@ const TABLE: Record<string, Row> = {
   'ecs-instance-attached-security-group': {
     type: ECS,
     params: { securityGroupIds: 'sg-1,sg-2' },
-    cases: [[C, { SecurityGroupIds: { SecurityGroupId: ['sg-2'] } }], [N, { SecurityGroupIds: { SecurityGroupId: ['sg-9'] } }], [ID, {}]],
+    cases: [[C, { SecurityGroupIds: { SecurityGroupId: ['sg-2'] } }], [C, { SecurityGroupIds: { SecurityGroupId: 'sg-2' } }], [N, { SecurityGroupIds: { SecurityGroupId: ['sg-9'] } }], [ID, {}]],
   },
   'ecs-instance-expired-check': {
     type: ECS,
@@ -163,6 +167,9 @@ const TABLE: Record<string, Row> = {
       [C, perms({ PortRange: '443/443', SourceCidrIp: '0.0.0.0/0' })],
       [N, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ALL', Priority: 2 })],
       [C, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', Priority: 2 }, { PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', Policy: 'Drop', Priority: 1 })],
+      // A Drop overrides only traffic of its own protocol (or of every protocol, ALL).
+      [N, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ALL', Priority: 100 }, { PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ICMP', Policy: 'Drop', Priority: 1 })],
+      [C, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'TCP', Priority: 100 }, { PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ALL', Policy: 'Drop', Priority: 1 })],
       [NA, { ServiceManaged: true, ...perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0' }) }],
     ],
   },
@@ -172,7 +179,13 @@ const TABLE: Record<string, Row> = {
       [C, perms({ PortRange: '22/22', SourceCidrIp: '10.0.0.0/8' }, { PortRange: '443/443', SourceCidrIp: '0.0.0.0/0' })],
       [N, perms({ PortRange: '20/30', SourceCidrIp: '0.0.0.0/0' })],
       [N, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0' })],
+      [N, perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: 100 }, { PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'UDP', Policy: 'Drop', Priority: 1 })],
+      [C, perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Priority: 100 }, { PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'tcp', Policy: 'Drop', Priority: 1 })],
       [ID, {}],
+      // A port list that is not one is INSUFFICIENT_DATA, not an empty list (every group compliant).
+      [ID, perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' }), { params: { ports: '22;3389' } }],
+      [ID, perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' }), { params: { ports: 'abc' } }],
+      [ID, perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' }), { params: { ports: '22,70000' } }],
     ],
   },
   'ecs-security-group-risky-ports-check-with-protocol': {
@@ -229,6 +242,8 @@ const TABLE: Record<string, Row> = {
       [C, { PasswordPolicy: { MinimumPasswordLength: 12, RequireLowercaseCharacters: true, RequireUppercaseCharacters: true, RequireNumbers: true, RequireSymbols: true, HardExpire: true, MaxLoginAttemps: 5, PasswordReusePrevention: 3, MaxPasswordAge: 90 } }],
       [N, { PasswordPolicy: { MinimumPasswordLength: 6, RequireLowercaseCharacters: true, RequireUppercaseCharacters: true, RequireNumbers: true, RequireSymbols: true, HardExpire: true, MaxLoginAttemps: 5, PasswordReusePrevention: 3, MaxPasswordAge: 90 } }],
       [N, { PasswordPolicy: { MinimumPasswordLength: 12, RequireLowercaseCharacters: true, RequireUppercaseCharacters: true, RequireNumbers: true, RequireSymbols: true, HardExpire: true, MaxLoginAttemps: 5, PasswordReusePrevention: 3, MaxPasswordAge: 0 } }],
+      // "Every configured parameter": an optional one set empty is left out, not replaced by its default.
+      [C, { PasswordPolicy: { MinimumPasswordLength: 12, RequireLowercaseCharacters: true, RequireUppercaseCharacters: true, RequireNumbers: true, RequireSymbols: true, HardExpire: true, MaxLoginAttemps: 5, PasswordReusePrevention: 0, MaxPasswordAge: 0 } }, { params: { passwordReusePrevention: '', maxPasswordAge: '' } }],
       [ID, {}],
     ],
   },

@@ -202,3 +202,60 @@ t.test('a run of several rules reads each account\'s resources of a type once, w
   t.equal(new Set(reads).size, reads.length, 'no (account, type) read twice');
   t.ok(store.rules.byPack(pack.compliancePackId).length > new Set(reads.map((r) => r.split(' ')[1])).size, 'more rules than types: reads were shared');
 });
+
+t.test('actiontrail rules judge the account: no trail at all is NON_COMPLIANT on the account; one intact trail covers the others', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const enabled = rule({ sourceIdentifier: 'actiontrail-enabled' });
+  store.rules.insert(enabled);
+  evaluateRule(services(store), enabled, NOW);
+  const byAccount = (id: string) => new Map(store.evaluations.byRule(id).map((r) => [`${r.accountId} ${r.resourceType} ${r.resourceId}`, r.complianceType]));
+  t.same(byAccount(enabled.configRuleId), new Map([
+    [`${M} ACS::ActionTrail::Trail demo-org-trail`, 'COMPLIANT'],
+    [`${A} ACS::::Account ${A}`, 'NON_COMPLIANT'],
+    [`${T} ACS::ActionTrail::Trail tom-trail`, 'NON_COMPLIANT'],
+  ]), 'Alice has no trail: her account itself is the result');
+  t.match(JSON.parse(store.evaluations.byRule(enabled.configRuleId).find((r) => r.accountId === A)!.annotation), { reason: 'The account has no ActionTrail trail.' });
+  // Without an ACS::::Account resource in the inventory, the account is still the result.
+  store.resources.delete(A, 'ACS::::Account', String(A));
+  evaluateRule(services(store), enabled, NOW);
+  t.match(store.evaluations.byRule(enabled.configRuleId).find((r) => r.accountId === A), { resourceType: 'ACS::::Account', resourceId: String(A), regionId: 'global', complianceType: 'NON_COMPLIANT' });
+  // A scope that leaves every trail out is no "no trail": no result for the account.
+  const scoped = rule({ configRuleId: 'cr-test000000000000000002', sourceIdentifier: 'actiontrail-enabled', scope: { resourceIdsScope: 'nothing-here' } });
+  store.rules.insert(scoped);
+  evaluateRule(services(store), scoped, NOW);
+  t.same([...byAccount(scoped.configRuleId).keys()], [`${A} ACS::::Account ${A}`], 'only the account without any trail');
+
+  // Tom gets a second, intact trail: his regional one is then covered.
+  const intact = rule({ configRuleId: 'cr-test000000000000000003', sourceIdentifier: 'actiontrail-trail-intact-enabled' });
+  store.rules.insert(intact);
+  const tomTrail = store.resources.get(T, 'ACS::ActionTrail::Trail', 'tom-trail')!;
+  evaluateRule(services(store), intact, NOW);
+  t.equal(byAccount(intact.configRuleId).get(`${T} ACS::ActionTrail::Trail tom-trail`), 'NON_COMPLIANT', 'a regional trail alone');
+  store.resources.upsert({ ...tomTrail, resourceId: 'tom-org-trail', resourceName: 'tom-org-trail', configuration: { Status: 'Enable', TrailRegion: 'All', EventRW: 'All' } });
+  evaluateRule(services(store), intact, NOW);
+  t.same(byAccount(intact.configRuleId), new Map([
+    [`${M} ACS::ActionTrail::Trail demo-org-trail`, 'COMPLIANT'],
+    [`${A} ACS::::Account ${A}`, 'NON_COMPLIANT'],
+    [`${T} ACS::ActionTrail::Trail tom-org-trail`, 'COMPLIANT'],
+    [`${T} ACS::ActionTrail::Trail tom-trail`, 'NOT_APPLICABLE'],
+  ]));
+});
+
+t.test('ram-policy-no-statements-with-admin-access-check reads an attached custom policy from the account\'s policies', async (t) => {
+  const store = demoStore();
+  t.teardown(() => store.close());
+  const base = { accountId: T, regionId: 'global', resourceGroupId: '', tags: {}, createdAt: 0 };
+  store.resources.upsert({ ...base, resourceType: 'ACS::RAM::Policy', resourceId: 'oss-admin-custom', resourceName: 'oss-admin-custom',
+    configuration: { PolicyName: 'oss-admin-custom', PolicyType: 'Custom', AttachmentCount: 1, PolicyDocument: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) } });
+  store.resources.upsert({ ...base, resourceType: 'ACS::RAM::User', resourceId: 'admin-by-custom', resourceName: 'admin-by-custom',
+    configuration: { UserName: 'admin-by-custom', Policies: { Policy: [{ PolicyName: 'oss-admin-custom', PolicyType: 'Custom' }] } } });
+  store.resources.upsert({ ...base, resourceType: 'ACS::RAM::User', resourceId: 'reader', resourceName: 'reader',
+    configuration: { UserName: 'reader', Policies: { Policy: [{ PolicyName: 'tom-unused-policy', PolicyType: 'Custom' }] } } });
+  const admin = rule({ sourceIdentifier: 'ram-policy-no-statements-with-admin-access-check', scope: { resourceTypesScope: ['ACS::RAM::User'] } });
+  store.rules.insert(admin);
+  evaluateRule(services(store), admin, NOW);
+  const of = (id: string) => store.evaluations.byRule(admin.configRuleId).find((r) => r.resourceId === id)?.complianceType;
+  t.equal(of('admin-by-custom'), 'NON_COMPLIANT', 'Allow * on * through a custom policy');
+  t.equal(of('reader'), 'COMPLIANT', 'a custom policy without admin statements');
+});

@@ -2,6 +2,7 @@
  * Turning the rule specs of a pack request (ConfigRules, a template id, or TemplateContent) into
  * config rules. Shared by the account-group and single-account pack actions.
  */
+import { ruleParameters } from '../catalog.js';
 import { Errors } from '../errors.js';
 import { packRuleScope, type CompliancePack, type ConfigRule, type Scope } from '../store/index.js';
 import type { ActionContext } from './define.js';
@@ -158,16 +159,8 @@ function adoptRule(ctx: ActionContext, pack: CompliancePack, configRuleId: strin
 export function buildRule(ctx: ActionContext, pack: CompliancePack, spec: RuleSpec, enabled: boolean): ConfigRule {
   const managed = ctx.catalog.managedRule(spec.managedRuleIdentifier!);
   if (!managed) throw Errors.configRulesInvalid();
-  const parameters: Record<string, string> = {};
-  for (const p of managed.parameters) {
-    const v = spec.parameters[p.name] ?? p.defaultValue ?? undefined;
-    if (v === undefined || v === null || v === '') {
-      if (p.required && !spec.fromTemplate) throw Errors.configRulesInvalid();
-      if (v === undefined || v === null) continue;
-    }
-    parameters[p.name] = v;
-  }
-  for (const [k, v] of Object.entries(spec.parameters)) if (!(k in parameters)) parameters[k] = v;
+  const { values: parameters, missing } = ruleParameters(managed, spec.parameters);
+  if (missing && !spec.fromTemplate) throw Errors.configRulesInvalid();
   const scope: Scope = { ...pack.scope, resourceTypesScope: managed.resourceTypes };
   return {
     configRuleId: newId(ctx, 'cr'),

@@ -5,6 +5,7 @@
  *
  * `aggregatorId` '' means the caller's own (single-account) rules throughout.
  */
+import { ruleParameters } from '../catalog.js';
 import { evaluatorOf } from '../engine/index.js';
 import { wireRuleCompliance } from '../engine/rollup.js';
 import { Errors } from '../errors.js';
@@ -148,7 +149,8 @@ function triggerTypes(raw: string): string {
   return [...new Set(list)].join(',');
 }
 
-const RESOURCE_TYPE = /^ACS::[A-Za-z0-9]+::[A-Za-z0-9]+$/;
+// ACS::<service>::<type>, or ACS::::Account (the account itself: root-mfa-check, root-ak-check, ram-password-policy-check).
+const RESOURCE_TYPE = /^ACS::([A-Za-z0-9]+)?::[A-Za-z0-9]+$/;
 function resourceTypes(list: string[]): string[] {
   if (list.length === 0 || !list.every((t) => RESOURCE_TYPE.test(t))) throw Errors.invalidParameter('ResourceTypesScope');
   return [...new Set(list)];
@@ -182,17 +184,9 @@ function extendContent(raw: string | undefined): string | undefined {
 function managedParameters(ctx: ActionContext, identifier: string, given: Record<string, string>): Record<string, string> {
   const managed = ctx.catalog.managedRule(identifier);
   if (!managed) return given;
-  const out: Record<string, string> = {};
-  for (const mp of managed.parameters) {
-    const v = given[mp.name] ?? mp.defaultValue ?? undefined;
-    if (v === undefined || v === null || v === '') {
-      if (mp.required) throw Errors.invalidParameter('InputParameters');
-      if (v === undefined || v === null) continue;
-    }
-    out[mp.name] = v;
-  }
-  for (const [k, v] of Object.entries(given)) if (!(k in out)) out[k] = v;
-  return out;
+  const { values, missing } = ruleParameters(managed, given);
+  if (missing) throw Errors.invalidParameter('InputParameters');
+  return values;
 }
 
 /** The scope fields a request sets (undefined = not given, so Update keeps the old value). */

@@ -14,15 +14,15 @@
  * Everything is synchronous and runs inside the caller's transaction; the time is always passed in
  * (the injected clock), never read here.
  */
-import type { Catalog } from '../catalog.js';
+import { ruleParameters, type Catalog } from '../catalog.js';
 import { resourceKey, type CompliancePack, type ConfigRule, type EvaluationResult, type InventoryResource, type ResultHistory, type Store } from '../store/index.js';
 import { ECS_EVALUATORS } from './evaluators/ecs.js';
-import { GOVERNANCE_EVALUATORS } from './evaluators/governance.js';
+import { GOVERNANCE_EVALUATORS, GOVERNANCE_WHEN_NONE } from './evaluators/governance.js';
 import { NETWORK_EVALUATORS } from './evaluators/network.js';
 import { OSS_EVALUATORS } from './evaluators/oss.js';
 import { RAM_EVALUATORS } from './evaluators/ram.js';
 import { RDS_EVALUATORS } from './evaluators/rds.js';
-import { InsufficientData, insufficient, type Evaluator, type Outcome, type Params } from './kit.js';
+import { InsufficientData, insufficient, type EvalEnv, type Evaluator, type Outcome, type Params } from './kit.js';
 import { accountFilter, scopeFilter } from './scope.js';
 
 export type { Evaluator, Outcome, Params } from './kit.js';
@@ -31,6 +31,12 @@ export { inScope } from './scope.js';
 export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map(
   Object.entries({ ...OSS_EVALUATORS, ...ECS_EVALUATORS, ...NETWORK_EVALUATORS, ...RAM_EVALUATORS, ...RDS_EVALUATORS, ...GOVERNANCE_EVALUATORS }),
 );
+/**
+ * Rules that judge the account when it has no resource of their types at all ("NON_COMPLIANT when
+ * no trail exists"): the result is on the account itself (ACS::::Account). Other rules have no
+ * result for such an account.
+ */
+const WHEN_NONE: ReadonlyMap<string, (params: Params) => Outcome> = new Map(Object.entries(GOVERNANCE_WHEN_NONE));
 
 /** The evaluator that runs a rule, undefined when the engine does not evaluate it (inactive, not a managed rule, no evaluator). */
 export function evaluatorOf(rule: ConfigRule): Evaluator | undefined {
@@ -67,18 +73,20 @@ export function forRun<S extends EngineServices>(services: S): S {
   return services.inventory ? services : { ...services, inventory: new InventoryRun(services.store) };
 }
 
-/** The rule's parameters: the catalog defaults, overridden by the rule's own values. */
+/**
+ * The rule's parameters: the catalog defaults under the rule's own values (`ruleParameters`: an
+ * empty optional value stays empty, an empty required one takes its default). Rules keep these
+ * already; a rule from older data may lack a parameter the catalog now lists.
+ */
 export function effectiveParams(catalog: Catalog, identifier: string, input: Record<string, string>): Params {
-  const out: Record<string, string> = {};
-  for (const p of catalog.managedRule(identifier)?.parameters ?? []) if (p.defaultValue !== undefined && p.defaultValue !== null) out[p.name] = p.defaultValue;
-  for (const [k, v] of Object.entries(input)) if (v !== undefined && v !== null && !(v === '' && out[k] !== undefined)) out[k] = v;
-  return out;
+  const managed = catalog.managedRule(identifier);
+  return managed ? ruleParameters(managed, input).values : { ...input };
 }
 
 /** Runs one evaluator safely: a missing attribute or parameter is INSUFFICIENT_DATA, never a crash. */
-export function evaluateResource(evaluator: Evaluator, resource: InventoryResource, params: Params, now: number): Outcome {
+export function evaluateResource(evaluator: Evaluator, resource: InventoryResource, params: Params, env: EvalEnv): Outcome {
   try {
-    return evaluator(resource, params, { now });
+    return evaluator(resource, params, env);
   } catch (err) {
     if (err instanceof InsufficientData) return insufficient(err.property, err.reason);
     return insufficient('$', `Evaluation failed: ${(err as Error).message}`);
@@ -88,7 +96,7 @@ export function evaluateResource(evaluator: Evaluator, resource: InventoryResour
 /** Evaluates one resource against a managed rule by identifier, with catalog defaults (tests, tools). */
 export function evaluateManaged(catalog: Catalog, identifier: string, resource: InventoryResource, input: Record<string, string> = {}, now = 0): Outcome | undefined {
   const evaluator = EVALUATORS.get(identifier);
-  return evaluator && evaluateResource(evaluator, resource, effectiveParams(catalog, identifier, input), now);
+  return evaluator && evaluateResource(evaluator, resource, effectiveParams(catalog, identifier, input), { now });
 }
 
 /** The resource types a rule looks at: its ResourceTypesScope, else the managed rule's types. */
@@ -127,45 +135,67 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   }
   const types = ruleResourceTypes(catalog, rule);
   const invoking = trigger ?? (rule.triggerTypes.split(',')[0] || 'ConfigurationItemChangeNotification');
+  const whenNone = WHEN_NONE.get(rule.sourceIdentifier);
+  const read = (accountId: number, type: string) => (services.inventory ? services.inventory.of(accountId, type) : store.resources.byAccountAndType(accountId, type));
   const results: EvaluationResult[] = [];
   // The scope test, the parameters and the history are worked out at the first resource: most rules
   // of a new pack have none (issue 8, writes).
   let wanted: ((r: InventoryResource) => boolean) | undefined;
   let params: Params | undefined;
   let before: Map<string, ResultHistory> | undefined;
+  const record = (accountId: number, resource: InventoryResource, outcome: Outcome) => {
+    before ??= fresh ? new Map() : store.evaluations.history(rule.configRuleId);
+    const compliance = outcome.complianceType;
+    const prev = before.size === 0 ? undefined : before.get(resourceKey(accountId, resource.resourceType, resource.resourceId));
+    results.push({
+      configRuleId: rule.configRuleId,
+      accountId,
+      resourceType: resource.resourceType,
+      resourceId: resource.resourceId,
+      resourceName: resource.resourceName,
+      resourceGroupId: resource.resourceGroupId,
+      regionId: resource.regionId,
+      complianceType: compliance,
+      annotation: outcome.annotation,
+      riskLevel: rule.riskLevel,
+      evaluatedAt: now,
+      invokingEventMessageType: invoking,
+      lastNonCompliantAt: compliance === 'NON_COMPLIANT' ? now : (prev?.lastNonCompliantAt ?? 0),
+      lastFixedAt: compliance === 'COMPLIANT' && prev?.complianceType === 'NON_COMPLIANT' ? now : (prev?.lastFixedAt ?? 0),
+    });
+  };
   const accounts = accountFilter(rule.scope);
   for (const accountId of types.length > 0 ? ruleAccounts(store, rule) : []) {
     if (accounts !== undefined && !accounts(accountId)) continue;
+    const inScope: InventoryResource[] = [];
+    let any = false;
     for (const type of types) {
-      for (const resource of services.inventory ? services.inventory.of(accountId, type) : store.resources.byAccountAndType(accountId, type)) {
+      for (const resource of read(accountId, type)) {
+        any = true;
         wanted ??= scopeFilter(rule.scope);
-        if (!wanted(resource)) continue;
-        params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
-        before ??= fresh ? new Map() : store.evaluations.history(rule.configRuleId);
-        const outcome = evaluateResource(evaluator, resource, params, now);
-        const compliance = outcome.complianceType;
-        const prev = before.size === 0 ? undefined : before.get(resourceKey(accountId, resource.resourceType, resource.resourceId));
-        results.push({
-          configRuleId: rule.configRuleId,
-          accountId,
-          resourceType: resource.resourceType,
-          resourceId: resource.resourceId,
-          resourceName: resource.resourceName,
-          resourceGroupId: resource.resourceGroupId,
-          regionId: resource.regionId,
-          complianceType: compliance,
-          annotation: outcome.annotation,
-          riskLevel: rule.riskLevel,
-          evaluatedAt: now,
-          invokingEventMessageType: invoking,
-          lastNonCompliantAt: compliance === 'NON_COMPLIANT' ? now : (prev?.lastNonCompliantAt ?? 0),
-          lastFixedAt: compliance === 'COMPLIANT' && prev?.complianceType === 'NON_COMPLIANT' ? now : (prev?.lastFixedAt ?? 0),
-        });
+        if (wanted(resource)) inScope.push(resource);
       }
     }
+    if (!any && whenNone) {
+      params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
+      record(accountId, read(accountId, ACCOUNT_TYPE)[0] ?? accountItself(accountId), whenNone(params));
+      continue;
+    }
+    if (inScope.length === 0) continue;
+    params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
+    const env: EvalEnv = { now, siblings: inScope, resourcesOf: (type) => read(accountId, type) };
+    for (const resource of inScope) record(accountId, resource, evaluateResource(evaluator, resource, params, env));
   }
   store.evaluations.replaceForRule(rule.configRuleId, results, fresh);
   return { configRuleId: rule.configRuleId, evaluated: true, results: results.length };
+}
+
+/** The resource type of an account itself (root-mfa-check, and account-level results). */
+const ACCOUNT_TYPE = 'ACS::::Account';
+/** The account as a resource when the inventory does not list it. */
+function accountItself(accountId: number): InventoryResource {
+  const id = String(accountId);
+  return { accountId, regionId: 'global', resourceType: ACCOUNT_TYPE, resourceId: id, resourceName: id, resourceGroupId: '', tags: {}, configuration: {}, createdAt: 0 };
 }
 
 /** Evaluates every rule of a pack. */

@@ -13,6 +13,14 @@ export type Params = Readonly<Record<string, string>>;
 /** What an evaluation may depend on besides the resource and the parameters: the evaluation time. */
 export interface EvalEnv {
   now: number;
+  /**
+   * The account's resources the rule looks at (its types, in its scope), this one included, for
+   * rules whose outcome depends on the others (actiontrail-trail-intact-enabled). evaluateRule
+   * gives them; a single evaluation (evaluateManaged) has only the one resource.
+   */
+  siblings?: readonly InventoryResource[];
+  /** The account's resources of another type, whatever the rule's scope (a user's custom policies). */
+  resourcesOf?: (resourceType: string) => readonly InventoryResource[];
 }
 export interface Outcome {
   complianceType: ComplianceType;
@@ -84,6 +92,11 @@ export function val(r: InventoryResource, path: string): unknown {
   if (v === MISSING) throw new InsufficientData(path, 'No property contains.');
   return v;
 }
+/** A list value's items: a lone value (a one-item list written without brackets) is a list of one. */
+export function items(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  return v === undefined || v === null || v === '' ? [] : [v];
+}
 /** An attribute that may be absent. */
 export function opt(r: InventoryResource, path: string): unknown {
   const v = lookup(r.configuration, path);
@@ -123,6 +136,14 @@ export function requiredListParam(p: Params, name: string): string[] {
   const list = listParam(p, name);
   if (list.length === 0) throw new InsufficientData(`$.parameters.${name}`, `Parameter ${name} is not set.`);
   return list;
+}
+/** A comma list of ports (1-65535); any other item is INSUFFICIENT_DATA, not skipped. */
+export function portListParam(p: Params, name: string): number[] {
+  return listParam(p, name).map((item) => {
+    const n = /^\d{1,5}$/.test(item) ? Number(item) : NaN;
+    if (!(n >= 1 && n <= 65535)) throw new InsufficientData(`$.parameters.${name}`, `Parameter ${name} is not a comma list of ports: ${item}.`);
+    return n;
+  });
 }
 export const boolParam = (p: Params, name: string): boolean => (p[name] ?? '').trim().toLowerCase() === 'true';
 

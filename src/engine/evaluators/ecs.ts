@@ -1,7 +1,7 @@
 /** ECS rules: instances (ACS::ECS::Instance), disks (ACS::ECS::Disk), snapshot policies. */
 import type { InventoryResource } from '../../store/index.js';
 import {
-  check, daysBetween, fail, isTrue, listParam, notApplicable, num, numParam, opt, pass, requiredListParam, str, time, val, type Evaluator,
+  check, daysBetween, fail, isTrue, items, listParam, notApplicable, num, numParam, opt, pass, requiredListParam, str, time, val, type Evaluator,
 } from '../kit.js';
 
 const PUBLIC_IP = '$.PublicIpAddress.IpAddress';
@@ -62,7 +62,7 @@ export const ecsInstanceDeletionProtectionEnabled: Evaluator = (r) => {
 
 export const ecsInstanceAttachedSecurityGroup: Evaluator = (r, p) => {
   const wanted = requiredListParam(p, 'securityGroupIds');
-  const groups = (val(r, '$.SecurityGroupIds.SecurityGroupId') as unknown[]).map(String);
+  const groups = items(val(r, '$.SecurityGroupIds.SecurityGroupId')).map(String);
   return check(groups.some((g) => wanted.includes(g)), {
     configuration: groups.join(','), desiredValue: wanted.join(','), operator: 'ContainsAny', property: '$.SecurityGroupIds.SecurityGroupId',
   });

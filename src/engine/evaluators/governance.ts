@@ -1,19 +1,32 @@
 /** Governance rules: ActionTrail trails and required tags (any tagged resource type). */
-import { check, param, pass, str, val, type Evaluator } from '../kit.js';
+import type { InventoryResource } from '../../store/index.js';
+import { check, fail, notApplicable, opt, param, pass, str, val, type Evaluator, type Outcome, type Params } from '../kit.js';
 
 export const actiontrailEnabled: Evaluator = (r) => {
   const status = str(val(r, '$.Status'));
   return check(status === 'Enable', { configuration: status, desiredValue: 'Enable', operator: 'StringEquals', property: '$.Status' });
 };
 
-export const actiontrailTrailIntactEnabled: Evaluator = (r) => {
-  const checks: [string, string][] = [['$.Status', 'Enable'], ['$.TrailRegion', 'All'], ['$.EventRW', 'All']];
-  for (const [property, desired] of checks) {
+const INTACT: [string, string][] = [['$.Status', 'Enable'], ['$.TrailRegion', 'All'], ['$.EventRW', 'All']];
+const intact = (t: InventoryResource) => INTACT.every(([property, desired]) => str(opt(t, property)) === desired);
+/**
+ * "An enabled trail exists that tracks all regions and all event types": an account-level check.
+ * Such a trail is COMPLIANT; any other trail is NOT_APPLICABLE when the account has one, else
+ * NON_COMPLIANT on its first field that falls short.
+ */
+export const actiontrailTrailIntactEnabled: Evaluator = (r, _p, env) => {
+  for (const [property, desired] of INTACT) {
     const v = str(val(r, property));
-    if (v !== desired) return check(false, { configuration: v, desiredValue: desired, operator: 'StringEquals', property });
+    if (v === desired) continue;
+    const covering = env.siblings?.find((t) => t !== r && intact(t));
+    if (covering) return notApplicable(property, `Trail ${covering.resourceId} tracks all regions and all events for the account.`, v);
+    return check(false, { configuration: v, desiredValue: desired, operator: 'StringEquals', property });
   }
   return pass();
 };
+
+/** An account with no trail at all: NON_COMPLIANT ("when no trail exists"), a result on the account itself. */
+const noTrail = (): Outcome => fail({ configuration: '', desiredValue: 'Enable', operator: 'StringEquals', property: '$.Status', reason: 'The account has no ActionTrail trail.' });
 
 /** Works on the resource's tags (not its configuration): tag1Key must exist, with tag1Value when set. */
 export const requiredTags: Evaluator = (r, p) => {
@@ -30,4 +43,10 @@ export const GOVERNANCE_EVALUATORS: Record<string, Evaluator> = {
   'actiontrail-enabled': actiontrailEnabled,
   'actiontrail-trail-intact-enabled': actiontrailTrailIntactEnabled,
   'required-tags': requiredTags,
+};
+
+/** Rules with an outcome for an account that has no resource of their types at all. */
+export const GOVERNANCE_WHEN_NONE: Record<string, (params: Params) => Outcome> = {
+  'actiontrail-enabled': noTrail,
+  'actiontrail-trail-intact-enabled': noTrail,
 };

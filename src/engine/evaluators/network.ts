@@ -5,7 +5,7 @@
 import type { InventoryResource } from '../../store/index.js';
 import {
   check, cidrInside, daysBetween, fail, isAllPorts, isAnyCidr, isTrue, list, listParam, notApplicable, num, numParam, opt, pass,
-  portRange, PRIVATE_CIDRS, str, time, val, type Evaluator, type Outcome,
+  portListParam, portRange, PRIVATE_CIDRS, str, time, val, type Evaluator, type Outcome,
 } from '../kit.js';
 
 // ---- security groups ----------------------------------------------------------------------------
@@ -32,11 +32,17 @@ const covers = (p: Permission, port: number) => {
   const range = portRange(p.PortRange);
   return range !== undefined && range[0] <= port && port <= range[1];
 };
-/** An Accept rule is overridden when a Drop rule of higher priority (lower number) covers the same traffic. */
+const protocol = (p: Permission) => str(p.IpProtocol).toUpperCase() || 'ALL';
+/** A Drop rule's protocol covers the Accept rule's: ALL covers every protocol, otherwise the same one. */
+const coversProtocol = (drop: Permission, accept: Permission) => protocol(drop) === 'ALL' || protocol(drop) === protocol(accept);
+/**
+ * An Accept rule is overridden when a Drop rule of higher priority (lower number) covers the same
+ * traffic: direction, protocol, source and every port in question.
+ */
 function overridden(p: Permission, all: Permission[], ports: number[]): boolean {
   return all.some(
     (d) =>
-      !accepts(d) && direction(d) === direction(p) && priority(d) < priority(p) &&
+      !accepts(d) && direction(d) === direction(p) && priority(d) < priority(p) && coversProtocol(d, p) &&
       (isAnyCidr(d.SourceCidrIp) || str(d.SourceCidrIp) === str(p.SourceCidrIp)) &&
       ports.every((port) => covers(d, port)),
   );
@@ -61,10 +67,9 @@ function riskyPort(all: Permission[], risky: number[], filter: (p: Permission) =
   }
   return undefined;
 }
-const portList = (raw: string[]) => raw.map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
 export const sgRiskyPortsCheck: Evaluator = (r, p) => {
-  const risky = portList(listParam(p, 'ports'));
+  const risky = portListParam(p, 'ports');
   const hit = riskyPort(permissions(r), risky, (x) => direction(x) === 'ingress');
   return hit
     ? fail({ configuration: ruleText(hit.perm), desiredValue: risky.join(','), operator: 'NotContainsPort', property: PERMS, reason: `Port ${hit.port} is open to 0.0.0.0/0.` })
@@ -74,10 +79,10 @@ export const sgRiskyPortsCheck: Evaluator = (r, p) => {
 export const ecsSecurityGroupRiskyPortsCheckWithProtocol: Evaluator = (r, p) => {
   const managed = serviceManaged(r);
   if (managed) return managed;
-  const risky = portList(listParam(p, 'ports'));
+  const risky = portListParam(p, 'ports');
   const protocols = listParam(p, 'protocol').map((x) => x.toUpperCase());
   const hit = riskyPort(permissions(r), risky, (x) => {
-    const proto = str(x.IpProtocol).toUpperCase() || 'ALL';
+    const proto = protocol(x);
     return direction(x) === 'ingress' && (proto === 'ALL' || protocols.includes(proto));
   });
   return hit
@@ -96,7 +101,7 @@ export const ecsSecurityGroupNotOpenAllPort: Evaluator = (r) => {
 export const ecsSecurityGroupWhiteListPortCheck: Evaluator = (r, p) => {
   const managed = serviceManaged(r);
   if (managed) return managed;
-  const allowed = portList(listParam(p, 'ports'));
+  const allowed = portListParam(p, 'ports');
   const all = permissions(r);
   const bad = all.find((x) => {
     if (direction(x) !== 'ingress' || !accepts(x) || !isAnyCidr(x.SourceCidrIp)) return false;

@@ -1,6 +1,6 @@
 /** OSS bucket rules (ACS::OSS::Bucket). */
 import type { InventoryResource } from '../../store/index.js';
-import { boolParam, check, fail, listParam, notApplicable, opt, pass, str, val, type Evaluator } from '../kit.js';
+import { boolParam, check, fail, items, listParam, notApplicable, opt, pass, str, val, type Evaluator } from '../kit.js';
 
 const GRANT = '$.AccessControlList.Grant';
 
@@ -79,7 +79,7 @@ export const ossBucketVersioningEnabled: Evaluator = (r) => {
 
 export const ossBucketRefererLimit: Evaluator = (r, p) => {
   const allowed = listParam(p, 'allowReferers');
-  const referers = (opt(r, '$.RefererList.Referer') as unknown[] | undefined)?.map(String) ?? [];
+  const referers = items(opt(r, '$.RefererList.Referer')).map(String);
   if (referers.length === 0) {
     return fail({ configuration: [], desiredValue: allowed.join(','), operator: 'IsNotEmpty', property: '$.RefererList.Referer', reason: 'Hotlink protection is not configured.' });
   }
@@ -108,11 +108,15 @@ export const ossBucketPolicyNoAnyAnonymous: Evaluator = (r) => {
   return check(!anonymous, { configuration: '*', desiredValue: '*', operator: 'NotContains', property: '$.Policy.Statement[*].Principal' });
 };
 
+/** "ACL is private, or its bucket policy only allows access from specific IPs" (either one). */
 export const ossBucketAuthorizeSpecifiedIp: Evaluator = (r) => {
   const grant = str(val(r, GRANT));
-  if (grant !== 'private') return fail({ configuration: grant, desiredValue: 'private', operator: 'StringEquals', property: GRANT });
-  const open = (policyStatements(r) ?? []).filter((s) => isAllow(s) && conditionValues(s, 'acs:SourceIp').length === 0);
-  return check(open.length === 0, { configuration: '', desiredValue: 'acs:SourceIp', operator: 'Contains', property: '$.Policy.Statement[*].Condition', reason: 'A policy statement allows any source IP.' });
+  if (grant === 'private') return pass();
+  const allows = (policyStatements(r) ?? []).filter(isAllow);
+  if (allows.length > 0 && allows.every((s) => conditionValues(s, 'acs:SourceIp').length > 0)) return pass();
+  return allows.length === 0
+    ? fail({ configuration: grant, desiredValue: 'private', operator: 'StringEquals', property: GRANT, reason: 'The ACL is not private and no bucket policy limits access to specified IPs.' })
+    : fail({ configuration: '', desiredValue: 'acs:SourceIp', operator: 'Contains', property: '$.Policy.Statement[*].Condition', reason: 'The ACL is not private and a policy statement allows any source IP.' });
 };
 
 export const ossBucketOnlyHttpsEnabled: Evaluator = (r) => {

@@ -1,7 +1,7 @@
 /** Identity rules: RAM users, groups, roles and policies, and the account itself (ACS::::Account). */
 import type { InventoryResource } from '../../store/index.js';
 import {
-  check, daysBetween, fail, isTrue, list, listParam, notApplicable, num, numParam, opt, pass, requiredListParam, str, time, val, type Evaluator,
+  check, daysBetween, fail, isTrue, list, listParam, notApplicable, num, numParam, opt, pass, requiredListParam, str, time, val, type EvalEnv, type Evaluator,
 } from '../kit.js';
 
 const MFA = '$.LoginProfile.MFABindRequired';
@@ -96,8 +96,19 @@ function grantsAdmin(doc: unknown): boolean {
   const has = (v: unknown) => (Array.isArray(v) ? v.map(String).includes('*') : String(v) === '*');
   return list.some((s: Record<string, unknown>) => str(s.Effect) === 'Allow' && has(s.Action) && has(s.Resource));
 }
-export const ramPolicyNoStatementsWithAdminAccessCheck: Evaluator = (r) => {
-  const admin = policies(r).find((x) => str(x.PolicyName) === 'AdministratorAccess' || grantsAdmin(x.PolicyDocument));
+/**
+ * An attached policy's document: given with the attachment, else the account's policy of that name
+ * and type (ACS::RAM::Policy: attachments list only `{PolicyName, PolicyType}`).
+ */
+function policyDocument(x: PolicyRef, env: EvalEnv): unknown {
+  if (x.PolicyDocument !== undefined) return x.PolicyDocument;
+  const name = str(x.PolicyName);
+  const type = str(x.PolicyType);
+  const policy = env.resourcesOf?.('ACS::RAM::Policy').find((p) => str(opt(p, '$.PolicyName')) === name && (type === '' || str(opt(p, '$.PolicyType')) === type));
+  return policy && opt(policy, '$.PolicyDocument');
+}
+export const ramPolicyNoStatementsWithAdminAccessCheck: Evaluator = (r, _p, env) => {
+  const admin = policies(r).find((x) => str(x.PolicyName) === 'AdministratorAccess' || grantsAdmin(policyDocument(x, env)));
   return admin
     ? fail({ configuration: str(admin.PolicyName), desiredValue: 'Allow * on *', operator: 'NotContains', property: '$.Policies.Policy[*]', reason: 'An attached policy grants full administrator access.' })
     : pass();
