@@ -292,13 +292,13 @@ const TABLE: Record<string, Row> = {
     ],
   },
   // ---- RDS
-  'rds-public-access-check': { type: RDS, cases: [[C, { DBInstanceNetType: 'Intranet' }], [N, { DBInstanceNetType: 'Internet' }], [N, { DBInstanceNetType: 'Intranet', NetInfo: [{ IPType: 'Public' }] }], [ID, {}]] },
+  'rds-public-access-check': { type: RDS, cases: [[C, { DBInstanceNetType: 'Intranet' }], [N, { DBInstanceNetType: 'Internet' }], [N, { DBInstanceNetType: 'Intranet', NetInfo: [{ IPType: 'Public' }] }], [N, { DBInstanceNetType: 'Intranet', NetInfoItems: [{ IPType: 'Public' }] }], [ID, {}]] },
   'rds-public-connection-and-any-ip-access-check': {
     type: RDS,
     cases: [[C, { DBInstanceNetType: 'Internet', SecurityIPList: '10.0.0.0/8' }], [N, { DBInstanceNetType: 'Internet', SecurityIPList: '10.0.0.0/8,0.0.0.0/0' }], [C, { DBInstanceNetType: 'Intranet', SecurityIPList: '0.0.0.0/0' }]],
   },
   'rds-instances-in-vpc': { type: RDS, cases: [[C, { InstanceNetworkType: 'VPC', VpcId: 'vpc-1' }], [N, { InstanceNetworkType: 'Classic' }], [N, { InstanceNetworkType: 'VPC', VpcId: 'vpc-1' }, { params: { vpcIds: 'vpc-2' } }]] },
-  'rds-multi-az-support': { type: RDS, cases: [[C, { ZoneId: 'cn-hangzhou-MAZ6(h,i)' }], [C, { ZoneId: 'cn-hangzhou-h', SecondaryZoneId: 'cn-hangzhou-i' }], [N, { ZoneId: 'cn-hangzhou-h' }], [ID, {}]] },
+  'rds-multi-az-support': { type: RDS, cases: [[C, { ZoneId: 'cn-hangzhou-MAZ6(h,i)' }], [C, { ZoneId: 'cn-hangzhou-h', SecondaryZoneId: 'cn-hangzhou-i' }], [C, { ZoneId: 'cn-hangzhou-h', SlaveZones: { SlaveZone: [{ ZoneId: 'cn-hangzhou-i' }] } }], [N, { ZoneId: 'cn-hangzhou-h', SlaveZones: { SlaveZone: [{ ZoneId: 'cn-hangzhou-h' }] } }], [N, { ZoneId: 'cn-hangzhou-h' }], [ID, {}]] },
   'rds-high-availability-category': { type: RDS, cases: [[C, { Category: 'AlwaysOn' }], [N, { Category: 'Basic' }], [ID, {}]] },
   'rds-instance-enabled-auditing': { type: RDS, cases: [[C, { SQLCollectorStatus: 'Enable' }], [N, { SQLCollectorStatus: 'Disabled' }], [ID, {}]] },
   'rds-instance-sql-collector-retention': {
@@ -316,7 +316,7 @@ const TABLE: Record<string, Row> = {
   'slb-loadbalancer-bandwidth-limit': { type: SLB, cases: [[C, { Bandwidth: 50 }], [C, { Bandwidth: -1 }], [N, { Bandwidth: 5 }], [ID, {}]] },
   'slb-servercertificate-expired-check': {
     type: 'ACS::SLB::ServerCertificate',
-    cases: [[C, { ExpireTimeStamp: NOW + 200 * DAY }], [N, { ExpireTimeStamp: NOW + 30 * DAY }], [ID, {}]],
+    cases: [[C, { ExpireTimeStamp: NOW + 200 * DAY }], [C, { ExpireTimeStamp: String(NOW + 200 * DAY) }], [ID, { ExpireTimeStamp: 'soon' }], [N, { ExpireTimeStamp: NOW + 30 * DAY }], [ID, {}]],
   },
   'slb-instance-expired-check': {
     type: SLB,

@@ -152,7 +152,8 @@ export const boolParam = (p: Params, name: string): boolean => (p[name] ?? '').t
 export const DAY_MS = 86_400_000;
 /** A date attribute (ISO string or ms number) in ms; unparseable -> INSUFFICIENT_DATA. */
 export function time(v: unknown, path: string): number {
-  const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  // ms since the epoch as a number or as digits (timestamps in JSON strings), else an ISO date.
+  const ms = typeof v === 'number' ? v : typeof v === 'string' ? (/^\d{10,16}$/.test(v) ? Number(v) : Date.parse(v)) : NaN;
   if (!Number.isFinite(ms)) throw new InsufficientData(path, `Property ${path} is not a date.`);
   return ms;
 }

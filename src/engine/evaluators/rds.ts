@@ -2,8 +2,10 @@
 import type { InventoryResource } from '../../store/index.js';
 import { check, fail, list, listParam, num, numParam, opt, pass, str, val, type Evaluator } from '../kit.js';
 
+// The endpoints list: `$.NetInfoItems` (the reference's name) or `$.NetInfo` (this emulator's before it).
+const netInfo = (r: InventoryResource) => [...list<{ IPType?: string }>(r, '$.NetInfoItems'), ...list<{ IPType?: string }>(r, '$.NetInfo')];
 const hasPublicEndpoint = (r: InventoryResource): boolean =>
-  str(val(r, '$.DBInstanceNetType')) === 'Internet' || list<{ IPType?: string }>(r, '$.NetInfo').some((n) => str(n.IPType) === 'Public');
+  str(val(r, '$.DBInstanceNetType')) === 'Internet' || netInfo(r).some((n) => str(n.IPType) === 'Public');
 
 export const rdsPublicAccessCheck: Evaluator = (r) => {
   const net = str(val(r, '$.DBInstanceNetType'));
@@ -28,8 +30,9 @@ export const rdsInstancesInVpc: Evaluator = (r, p) => {
 
 export const rdsMultiAzSupport: Evaluator = (r) => {
   const zone = str(val(r, '$.ZoneId'));
-  const secondary = str(opt(r, '$.SecondaryZoneId'));
-  const multi = /MAZ/i.test(zone) || (secondary !== '' && secondary !== zone);
+  // Other zones: `$.SlaveZones.SlaveZone[*].ZoneId` (the reference's name) or `$.SecondaryZoneId`.
+  const others = [str(opt(r, '$.SecondaryZoneId')), ...list<{ ZoneId?: string }>(r, '$.SlaveZones.SlaveZone').map((z) => str(z.ZoneId))];
+  const multi = /MAZ/i.test(zone) || others.some((z) => z !== '' && z !== zone);
   return check(multi, { configuration: zone, desiredValue: 'MAZ', operator: 'Contains', property: '$.ZoneId' });
 };
 
