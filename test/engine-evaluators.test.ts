@@ -194,6 +194,11 @@ const TABLE: Record<string, Row> = {
       [C, perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ICMP' })],
       [N, perms({ PortRange: '3389/3389', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'UDP' })],
       [NA, { ServiceManaged: true, ...perms({ PortRange: '22/22', SourceCidrIp: '0.0.0.0/0' }) }],
+      // An Accept of ALL is open for each protocol the rule checks: a TCP Drop covers it under protocol=TCP only.
+      [C, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ALL', Priority: 100 }, { PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Policy: 'Drop', Priority: 1 }), { params: { protocol: 'TCP', ports: '22' } }],
+      [N, perms({ PortRange: '-1/-1', SourceCidrIp: '0.0.0.0/0', IpProtocol: 'ALL', Priority: 100 }, { PortRange: '22/22', SourceCidrIp: '0.0.0.0/0', Policy: 'Drop', Priority: 1 }), { params: { protocol: 'TCP,UDP', ports: '22' } }],
+      // A lone permission object (a one-item list without brackets) is still read.
+      [N, { Permissions: { Permission: perm({ PortRange: '3389/3389', SourceCidrIp: '0.0.0.0/0' }) } }],
     ],
   },
   'ecs-security-group-not-open-all-port': {
@@ -277,7 +282,12 @@ const TABLE: Record<string, Row> = {
   'ram-user-ak-used-expired-check': { type: USER, cases: [[C, { AccessKeys: { AccessKey: [key(300, 2)] } }], [N, { AccessKeys: { AccessKey: [key(300, 120)] } }], [NA, {}]] },
   'ram-user-activated-ak-quantity-check': {
     type: USER,
-    cases: [[C, { AccessKeys: { AccessKey: [key(60), key(5)] } }], [N, { AccessKeys: { AccessKey: [key(60), key(45)] } }], [N, { Status: 'Inactive' }]],
+    cases: [
+      [C, { AccessKeys: { AccessKey: [key(60), key(5)] } }],
+      [N, { AccessKeys: { AccessKey: [key(60), key(45)] } }],
+      [N, { Status: 'Inactive' }],
+      [C, { AccessKeys: { AccessKey: [key(60), key(5)] } }, { params: { days: '' } }], // '' evaluates as the default (30), not 0
+    ],
   },
   'ram-risky-policy-user-mfa-check': {
     type: USER,
@@ -316,7 +326,7 @@ const TABLE: Record<string, Row> = {
   'slb-loadbalancer-bandwidth-limit': { type: SLB, cases: [[C, { Bandwidth: 50 }], [C, { Bandwidth: -1 }], [N, { Bandwidth: 5 }], [ID, {}]] },
   'slb-servercertificate-expired-check': {
     type: 'ACS::SLB::ServerCertificate',
-    cases: [[C, { ExpireTimeStamp: NOW + 200 * DAY }], [C, { ExpireTimeStamp: String(NOW + 200 * DAY) }], [ID, { ExpireTimeStamp: 'soon' }], [N, { ExpireTimeStamp: NOW + 30 * DAY }], [ID, {}]],
+    cases: [[C, { ExpireTimeStamp: NOW + 200 * DAY }], [C, { ExpireTimeStamp: String(NOW + 200 * DAY) }], [ID, { ExpireTimeStamp: 'soon' }], [ID, { ExpireTimeStamp: '1900000000' }], [N, { ExpireTimeStamp: NOW + 30 * DAY }], [ID, {}]],
   },
   'slb-instance-expired-check': {
     type: SLB,

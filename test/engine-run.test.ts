@@ -220,11 +220,16 @@ t.test('actiontrail rules judge the account: no trail at all is NON_COMPLIANT on
   store.resources.delete(A, 'ACS::::Account', String(A));
   evaluateRule(services(store), enabled, NOW);
   t.match(store.evaluations.byRule(enabled.configRuleId).find((r) => r.accountId === A), { resourceType: 'ACS::::Account', resourceId: String(A), regionId: 'global', complianceType: 'NON_COMPLIANT' });
-  // A scope that leaves every trail out is no "no trail": no result for the account.
+  // The scope applies to the account too: a scope that takes in no trail and not the account gives no result.
   const scoped = rule({ configRuleId: 'cr-test000000000000000002', sourceIdentifier: 'actiontrail-enabled', scope: { resourceIdsScope: 'nothing-here' } });
   store.rules.insert(scoped);
   evaluateRule(services(store), scoped, NOW);
-  t.same([...byAccount(scoped.configRuleId).keys()], [`${A} ACS::::Account ${A}`], 'only the account without any trail');
+  t.same([...byAccount(scoped.configRuleId).keys()], [], 'nothing in scope, not even the accounts');
+  // "No trail" is about the rule's own type, whatever its ResourceTypesScope says.
+  const narrowed = rule({ configRuleId: 'cr-test000000000000000004', sourceIdentifier: 'actiontrail-enabled', scope: { resourceTypesScope: ['ACS::Demo::Nothing'] } });
+  store.rules.insert(narrowed);
+  evaluateRule(services(store), narrowed, NOW);
+  t.same([...byAccount(narrowed.configRuleId).keys()], [`${A} ACS::::Account ${A}`], 'the accounts with a trail are not "without a trail"');
 
   // Tom gets a second, intact trail: his regional one is then covered.
   const intact = rule({ configRuleId: 'cr-test000000000000000003', sourceIdentifier: 'actiontrail-trail-intact-enabled' });
@@ -232,7 +237,7 @@ t.test('actiontrail rules judge the account: no trail at all is NON_COMPLIANT on
   const tomTrail = store.resources.get(T, 'ACS::ActionTrail::Trail', 'tom-trail')!;
   evaluateRule(services(store), intact, NOW);
   t.equal(byAccount(intact.configRuleId).get(`${T} ACS::ActionTrail::Trail tom-trail`), 'NON_COMPLIANT', 'a regional trail alone');
-  store.resources.upsert({ ...tomTrail, resourceId: 'tom-org-trail', resourceName: 'tom-org-trail', configuration: { Status: 'Enable', TrailRegion: 'All', EventRW: 'All' } });
+  store.resources.upsert({ ...tomTrail, resourceId: 'tom-org-trail', resourceName: 'tom-org-trail', regionId: 'cn-hangzhou', configuration: { Status: 'Enable', TrailRegion: 'All', EventRW: 'All' } });
   evaluateRule(services(store), intact, NOW);
   t.same(byAccount(intact.configRuleId), new Map([
     [`${M} ACS::ActionTrail::Trail demo-org-trail`, 'COMPLIANT'],
@@ -240,6 +245,12 @@ t.test('actiontrail rules judge the account: no trail at all is NON_COMPLIANT on
     [`${T} ACS::ActionTrail::Trail tom-org-trail`, 'COMPLIANT'],
     [`${T} ACS::ActionTrail::Trail tom-trail`, 'NOT_APPLICABLE'],
   ]));
+  // The intact trail covers the account even when the rule's scope leaves it out.
+  const regional = rule({ configRuleId: 'cr-test000000000000000005', sourceIdentifier: 'actiontrail-trail-intact-enabled', scope: { regionIdsScope: tomTrail.regionId } });
+  store.rules.insert(regional);
+  evaluateRule(services(store), regional, NOW);
+  t.equal(byAccount(regional.configRuleId).get(`${T} ACS::ActionTrail::Trail tom-trail`), 'NOT_APPLICABLE');
+  t.notOk(byAccount(regional.configRuleId).has(`${T} ACS::ActionTrail::Trail tom-org-trail`), 'out of the scope itself');
 });
 
 t.test('ram-policy-no-statements-with-admin-access-check reads an attached custom policy from the account\'s policies', async (t) => {

@@ -150,7 +150,7 @@ function triggerTypes(raw: string): string {
 }
 
 // ACS::<service>::<type>, or ACS::::Account (the account itself: root-mfa-check, root-ak-check, ram-password-policy-check).
-const RESOURCE_TYPE = /^ACS::([A-Za-z0-9]+)?::[A-Za-z0-9]+$/;
+const RESOURCE_TYPE = /^ACS::([A-Za-z0-9]+::[A-Za-z0-9]+|::Account)$/;
 function resourceTypes(list: string[]): string[] {
   if (list.length === 0 || !list.every((t) => RESOURCE_TYPE.test(t))) throw Errors.invalidParameter('ResourceTypesScope');
   return [...new Set(list)];

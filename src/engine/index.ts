@@ -20,7 +20,7 @@ import { ECS_EVALUATORS } from './evaluators/ecs.js';
 import { GOVERNANCE_EVALUATORS, GOVERNANCE_WHEN_NONE } from './evaluators/governance.js';
 import { NETWORK_EVALUATORS } from './evaluators/network.js';
 import { OSS_EVALUATORS } from './evaluators/oss.js';
-import { RAM_EVALUATORS } from './evaluators/ram.js';
+import { RAM_CHECKS_WHEN_SET, RAM_EVALUATORS } from './evaluators/ram.js';
 import { RDS_EVALUATORS } from './evaluators/rds.js';
 import { InsufficientData, insufficient, type EvalEnv, type Evaluator, type Outcome, type Params } from './kit.js';
 import { accountFilter, scopeFilter } from './scope.js';
@@ -74,13 +74,17 @@ export function forRun<S extends EngineServices>(services: S): S {
 }
 
 /**
- * The rule's parameters: the catalog defaults under the rule's own values (`ruleParameters`: an
- * empty optional value stays empty, an empty required one takes its default). Rules keep these
- * already; a rule from older data may lack a parameter the catalog now lists.
+ * The rule's parameters: the catalog defaults under the rule's own values (`ruleParameters`). An
+ * optional parameter the rule keeps as '' evaluates as its default, except for the rules that check
+ * "every configured parameter" (RAM_CHECKS_WHEN_SET), where '' leaves that check out.
  */
 export function effectiveParams(catalog: Catalog, identifier: string, input: Record<string, string>): Params {
   const managed = catalog.managedRule(identifier);
-  return managed ? ruleParameters(managed, input).values : { ...input };
+  if (!managed) return { ...input };
+  const { values } = ruleParameters(managed, input);
+  if (RAM_CHECKS_WHEN_SET.has(identifier)) return values;
+  for (const p of managed.parameters) if (values[p.name] === '' && p.defaultValue) values[p.name] = p.defaultValue;
+  return values;
 }
 
 /** Runs one evaluator safely: a missing attribute or parameter is INSUFFICIENT_DATA, never a crash. */
@@ -136,7 +140,9 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   const types = ruleResourceTypes(catalog, rule);
   const invoking = trigger ?? (rule.triggerTypes.split(',')[0] || 'ConfigurationItemChangeNotification');
   const whenNone = WHEN_NONE.get(rule.sourceIdentifier);
-  const read = (accountId: number, type: string) => (services.inventory ? services.inventory.of(accountId, type) : store.resources.byAccountAndType(accountId, type));
+  // Each account's resources of a type read once in this run, also for a lone rule (an evaluator
+  // may look at another type of the account per resource: env.resourcesOf).
+  const inventory = services.inventory ?? new InventoryRun(store);
   const results: EvaluationResult[] = [];
   // The scope test, the parameters and the history are worked out at the first resource: most rules
   // of a new pack have none (issue 8, writes).
@@ -168,27 +174,33 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   for (const accountId of types.length > 0 ? ruleAccounts(store, rule) : []) {
     if (accounts !== undefined && !accounts(accountId)) continue;
     const inScope: InventoryResource[] = [];
-    let any = false;
     for (const type of types) {
-      for (const resource of read(accountId, type)) {
-        any = true;
+      for (const resource of inventory.of(accountId, type)) {
         wanted ??= scopeFilter(rule.scope);
         if (wanted(resource)) inScope.push(resource);
       }
     }
-    if (!any && whenNone) {
+    if (whenNone && inScope.length === 0 && !hasAny(inventory, accountId, catalog.managedRule(rule.sourceIdentifier)?.resourceTypes ?? types)) {
+      // No resource of the managed rule's own types at all ("no trail exists"): the account itself
+      // is the result, when the rule's scope takes it in.
+      const account = inventory.of(accountId, ACCOUNT_TYPE)[0] ?? accountItself(accountId);
+      wanted ??= scopeFilter(rule.scope);
+      if (!wanted(account)) continue;
       params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
-      record(accountId, read(accountId, ACCOUNT_TYPE)[0] ?? accountItself(accountId), whenNone(params));
+      record(accountId, account, whenNone(params));
       continue;
     }
     if (inScope.length === 0) continue;
     params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
-    const env: EvalEnv = { now, siblings: inScope, resourcesOf: (type) => read(accountId, type) };
+    const env: EvalEnv = { now, resourcesOf: (type) => inventory.of(accountId, type) };
     for (const resource of inScope) record(accountId, resource, evaluateResource(evaluator, resource, params, env));
   }
   store.evaluations.replaceForRule(rule.configRuleId, results, fresh);
   return { configRuleId: rule.configRuleId, evaluated: true, results: results.length };
 }
+
+/** Whether the account has any resource of these types (scope aside). */
+const hasAny = (inventory: InventoryRun, accountId: number, types: readonly string[]) => types.some((type) => inventory.of(accountId, type).length > 0);
 
 /** The resource type of an account itself (root-mfa-check, and account-level results). */
 const ACCOUNT_TYPE = 'ACS::::Account';

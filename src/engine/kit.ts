@@ -14,12 +14,10 @@ export type Params = Readonly<Record<string, string>>;
 export interface EvalEnv {
   now: number;
   /**
-   * The account's resources the rule looks at (its types, in its scope), this one included, for
-   * rules whose outcome depends on the others (actiontrail-trail-intact-enabled). evaluateRule
-   * gives them; a single evaluation (evaluateManaged) has only the one resource.
+   * The account's resources of a type, whatever the rule's scope, for checks that judge a resource
+   * by others (a user's custom policies, the account's other trails). evaluateRule gives it; a single
+   * evaluation (evaluateManaged) has none.
    */
-  siblings?: readonly InventoryResource[];
-  /** The account's resources of another type, whatever the rule's scope (a user's custom policies). */
   resourcesOf?: (resourceType: string) => readonly InventoryResource[];
 }
 export interface Outcome {
@@ -105,7 +103,8 @@ export function opt(r: InventoryResource, path: string): unknown {
 /** A list attribute ([] when absent or not a list). */
 export function list<T = Record<string, unknown>>(r: InventoryResource, path: string): T[] {
   const v = opt(r, path);
-  return Array.isArray(v) ? (v as T[]) : [];
+  // A lone object is a one-item list written without brackets (as XML-to-JSON conversions give it).
+  return Array.isArray(v) ? (v as T[]) : v !== null && typeof v === 'object' ? [v as T] : [];
 }
 export const isTrue = (v: unknown): boolean => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 export const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
@@ -152,8 +151,8 @@ export const boolParam = (p: Params, name: string): boolean => (p[name] ?? '').t
 export const DAY_MS = 86_400_000;
 /** A date attribute (ISO string or ms number) in ms; unparseable -> INSUFFICIENT_DATA. */
 export function time(v: unknown, path: string): number {
-  // ms since the epoch as a number or as digits (timestamps in JSON strings), else an ISO date.
-  const ms = typeof v === 'number' ? v : typeof v === 'string' ? (/^\d{10,16}$/.test(v) ? Number(v) : Date.parse(v)) : NaN;
+  // ms since the epoch as a number or as 13 digits (a *TimeStamp in a JSON string), else an ISO date.
+  const ms = typeof v === 'number' ? v : typeof v === 'string' ? (/^\d{13}$/.test(v) ? Number(v) : Date.parse(v)) : NaN;
   if (!Number.isFinite(ms)) throw new InsufficientData(path, `Property ${path} is not a date.`);
   return ms;
 }

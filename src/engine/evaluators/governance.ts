@@ -7,22 +7,28 @@ export const actiontrailEnabled: Evaluator = (r) => {
   return check(status === 'Enable', { configuration: status, desiredValue: 'Enable', operator: 'StringEquals', property: '$.Status' });
 };
 
+const TRAIL = 'ACS::ActionTrail::Trail';
 const INTACT: [string, string][] = [['$.Status', 'Enable'], ['$.TrailRegion', 'All'], ['$.EventRW', 'All']];
-const intact = (t: InventoryResource) => INTACT.every(([property, desired]) => str(opt(t, property)) === desired);
+/** The first field of a trail that falls short of intact, with its value; undefined when intact. */
+const shortfall = (t: InventoryResource, read: (t: InventoryResource, path: string) => unknown = opt): [string, string, string] | undefined => {
+  for (const [property, desired] of INTACT) {
+    const v = str(read(t, property));
+    if (v !== desired) return [property, desired, v];
+  }
+  return undefined;
+};
 /**
  * "An enabled trail exists that tracks all regions and all event types": an account-level check.
- * Such a trail is COMPLIANT; any other trail is NOT_APPLICABLE when the account has one, else
- * NON_COMPLIANT on its first field that falls short.
+ * Such a trail is COMPLIANT; any other trail is NOT_APPLICABLE when the account has one (in the
+ * rule's scope or not), else NON_COMPLIANT on its first field that falls short.
  */
 export const actiontrailTrailIntactEnabled: Evaluator = (r, _p, env) => {
-  for (const [property, desired] of INTACT) {
-    const v = str(val(r, property));
-    if (v === desired) continue;
-    const covering = env.siblings?.find((t) => t !== r && intact(t));
-    if (covering) return notApplicable(property, `Trail ${covering.resourceId} tracks all regions and all events for the account.`, v);
-    return check(false, { configuration: v, desiredValue: desired, operator: 'StringEquals', property });
-  }
-  return pass();
+  const short = shortfall(r, val); // a field missing before one falls short is INSUFFICIENT_DATA
+  if (!short) return pass();
+  const [property, desired, v] = short;
+  const covering = env.resourcesOf?.(TRAIL).find((t) => t !== r && !shortfall(t));
+  if (covering) return notApplicable(property, `Trail ${covering.resourceId} tracks all regions and all events for the account.`, v);
+  return check(false, { configuration: v, desiredValue: desired, operator: 'StringEquals', property });
 };
 
 /** An account with no trail at all: NON_COMPLIANT ("when no trail exists"), a result on the account itself. */

@@ -33,18 +33,20 @@ const covers = (p: Permission, port: number) => {
   return range !== undefined && range[0] <= port && port <= range[1];
 };
 const protocol = (p: Permission) => str(p.IpProtocol).toUpperCase() || 'ALL';
-/** A Drop rule's protocol covers the Accept rule's: ALL covers every protocol, otherwise the same one. */
-const coversProtocol = (drop: Permission, accept: Permission) => protocol(drop) === 'ALL' || protocol(drop) === protocol(accept);
 /**
- * An Accept rule is overridden when a Drop rule of higher priority (lower number) covers the same
- * traffic: direction, protocol, source and every port in question.
+ * An Accept rule is overridden when, for each protocol in question (by default the Accept's own),
+ * a Drop rule of higher priority (lower number) covers the same traffic: direction, that protocol
+ * (a Drop of ALL covers every one), source and every port in question. The reference's rules say
+ * "a higher-priority rule"; a Drop of equal priority does not count (docs/fidelity.md).
  */
-function overridden(p: Permission, all: Permission[], ports: number[]): boolean {
-  return all.some(
-    (d) =>
-      !accepts(d) && direction(d) === direction(p) && priority(d) < priority(p) && coversProtocol(d, p) &&
-      (isAnyCidr(d.SourceCidrIp) || str(d.SourceCidrIp) === str(p.SourceCidrIp)) &&
-      ports.every((port) => covers(d, port)),
+function overridden(p: Permission, all: Permission[], ports: number[], protocols: readonly string[] = [protocol(p)]): boolean {
+  return protocols.every((proto) =>
+    all.some(
+      (d) =>
+        !accepts(d) && direction(d) === direction(p) && priority(d) < priority(p) && (protocol(d) === 'ALL' || protocol(d) === proto) &&
+        (isAnyCidr(d.SourceCidrIp) || str(d.SourceCidrIp) === str(p.SourceCidrIp)) &&
+        ports.every((port) => covers(d, port)),
+    ),
   );
 }
 const serviceManaged = (r: InventoryResource): Outcome | undefined =>
@@ -59,10 +61,12 @@ export const sgPublicAccessCheck: Evaluator = (r) => {
   return bad ? fail({ configuration: ruleText(bad), desiredValue: '0.0.0.0/0 -1/-1', operator: 'NotContains', property: PERMS }) : pass();
 };
 
-function riskyPort(all: Permission[], risky: number[], filter: (p: Permission) => boolean): { perm: Permission; port: number } | undefined {
+/** `checked`: the protocols the rule looks at; an Accept of ALL is open for each of them. */
+function riskyPort(all: Permission[], risky: number[], filter: (p: Permission) => boolean, checked?: readonly string[]): { perm: Permission; port: number } | undefined {
   for (const p of all) {
     if (!accepts(p) || !isAnyCidr(p.SourceCidrIp) || !filter(p)) continue;
-    const port = risky.find((x) => covers(p, x) && !overridden(p, all, [x]));
+    const protocols = checked && checked.length > 0 && protocol(p) === 'ALL' ? checked : [protocol(p)];
+    const port = risky.find((x) => covers(p, x) && !overridden(p, all, [x], protocols));
     if (port !== undefined) return { perm: p, port };
   }
   return undefined;
@@ -81,10 +85,15 @@ export const ecsSecurityGroupRiskyPortsCheckWithProtocol: Evaluator = (r, p) => 
   if (managed) return managed;
   const risky = portListParam(p, 'ports');
   const protocols = listParam(p, 'protocol').map((x) => x.toUpperCase());
-  const hit = riskyPort(permissions(r), risky, (x) => {
-    const proto = protocol(x);
-    return direction(x) === 'ingress' && (proto === 'ALL' || protocols.includes(proto));
-  });
+  const hit = riskyPort(
+    permissions(r),
+    risky,
+    (x) => {
+      const proto = protocol(x);
+      return direction(x) === 'ingress' && (proto === 'ALL' || protocols.includes(proto));
+    },
+    protocols,
+  );
   return hit
     ? fail({ configuration: ruleText(hit.perm), desiredValue: `${protocols.join(',')} ${risky.join(',')}`, operator: 'NotContainsPort', property: PERMS, reason: `Port ${hit.port} is open to 0.0.0.0/0.` })
     : pass();

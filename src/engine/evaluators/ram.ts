@@ -96,19 +96,28 @@ function grantsAdmin(doc: unknown): boolean {
   const has = (v: unknown) => (Array.isArray(v) ? v.map(String).includes('*') : String(v) === '*');
   return list.some((s: Record<string, unknown>) => str(s.Effect) === 'Allow' && has(s.Action) && has(s.Resource));
 }
+// Per list of an account's policies (the run reads it once): custom policy name -> whether it grants Allow * on *.
+const customAdmin = new WeakMap<readonly InventoryResource[], Map<string, boolean>>();
 /**
- * An attached policy's document: given with the attachment, else the account's policy of that name
- * and type (ACS::RAM::Policy: attachments list only `{PolicyName, PolicyType}`).
+ * Whether an attached policy grants Allow * on *: from the document given with the attachment,
+ * else from the account's custom policy of that name (ACS::RAM::Policy; attachments list only
+ * `{PolicyName, PolicyType}`). System policies other than AdministratorAccess do not.
  */
-function policyDocument(x: PolicyRef, env: EvalEnv): unknown {
-  if (x.PolicyDocument !== undefined) return x.PolicyDocument;
-  const name = str(x.PolicyName);
-  const type = str(x.PolicyType);
-  const policy = env.resourcesOf?.('ACS::RAM::Policy').find((p) => str(opt(p, '$.PolicyName')) === name && (type === '' || str(opt(p, '$.PolicyType')) === type));
-  return policy && opt(policy, '$.PolicyDocument');
+function attachedAdmin(x: PolicyRef, env: EvalEnv): boolean {
+  if (str(x.PolicyName) === 'AdministratorAccess') return true;
+  if (x.PolicyDocument !== undefined) return grantsAdmin(x.PolicyDocument);
+  if (str(x.PolicyType) === 'System' || !env.resourcesOf) return false;
+  const all = env.resourcesOf('ACS::RAM::Policy');
+  let byName = customAdmin.get(all);
+  if (!byName) {
+    byName = new Map();
+    for (const p of all) if (str(opt(p, '$.PolicyType')) !== 'System') byName.set(str(opt(p, '$.PolicyName')), grantsAdmin(opt(p, '$.PolicyDocument')));
+    customAdmin.set(all, byName);
+  }
+  return byName.get(str(x.PolicyName)) ?? false;
 }
 export const ramPolicyNoStatementsWithAdminAccessCheck: Evaluator = (r, _p, env) => {
-  const admin = policies(r).find((x) => str(x.PolicyName) === 'AdministratorAccess' || grantsAdmin(policyDocument(x, env)));
+  const admin = policies(r).find((x) => attachedAdmin(x, env));
   return admin
     ? fail({ configuration: str(admin.PolicyName), desiredValue: 'Allow * on *', operator: 'NotContains', property: '$.Policies.Policy[*]', reason: 'An attached policy grants full administrator access.' })
     : pass();
@@ -173,6 +182,9 @@ export const ramRiskyPolicyUserMfaCheck: Evaluator = (r, p) => {
   const on = hasLoginProfile(r) && isTrue(opt(r, MFA));
   return check(on, { configuration: 'false', desiredValue: 'True', operator: 'StringEquals', property: MFA });
 };
+
+/** Rules that check "every configured parameter": one set to '' is left out, not its default. */
+export const RAM_CHECKS_WHEN_SET: ReadonlySet<string> = new Set(['ram-password-policy-check']);
 
 export const RAM_EVALUATORS: Record<string, Evaluator> = {
   'ram-user-mfa-check': ramUserMfaCheck,
