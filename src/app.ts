@@ -68,6 +68,8 @@ export function createLogger(options: AppOptions['logger']): FastifyBaseLogger |
 export interface EmulatorState {
   ready: boolean;
   loaded: LoadSummary | null;
+  /** The database file already held state at start: it was kept, and no fixtures were loaded. */
+  kept?: boolean;
 }
 
 export interface Emulator {
@@ -176,7 +178,12 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   app.setNotFoundHandler((req, reply) => sendGatewayError(req, reply, Errors.actionNotFound(), services.ids.uuid()));
 
   try {
-    state.loaded = loadConfiguredFixtures(services, fixtureDocs);
+    // Fixtures seed a new (empty) database; one that holds state already keeps it across restarts
+    // (reset puts the fixtures back). Access keys from the configuration are loaded either way.
+    if (store.accounts.list().length > 0) {
+      state.kept = true;
+      loadAccessKeys(store, parseAccessKeys(config.accessKeys));
+    } else state.loaded = loadConfiguredFixtures(services, fixtureDocs);
   } catch (err) {
     store.close();
     throw err;

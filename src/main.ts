@@ -125,10 +125,12 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const loaded = state.loaded
-    ? `${state.loaded.accounts} accounts, ${state.loaded.aggregators} aggregators, ${state.loaded.compliancePacks} compliance packs, ${state.loaded.reports} reports`
-    : 'no fixtures';
-  process.stdout.write(`alicloud-config-emulator listening on ${schemeOf(config)}://${host}:${port} (db ${config.db}; loaded ${loaded})\n`);
+  const loaded = state.kept
+    ? 'kept its state, no fixtures'
+    : state.loaded
+      ? `loaded ${state.loaded.accounts} accounts, ${state.loaded.aggregators} aggregators, ${state.loaded.compliancePacks} compliance packs, ${state.loaded.reports} reports`
+      : 'loaded no fixtures';
+  process.stdout.write(`alicloud-config-emulator listening on ${schemeOf(config)}://${host}:${port} (db ${config.db}; ${loaded})\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {

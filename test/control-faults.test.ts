@@ -179,3 +179,18 @@ t.test('a fault answers only calls the service would run: not those the gateway 
   t.match((await ctl(em, 'GET', '/_emulator/faults')).json.faults, [{ id: 'fault-1', remaining: 1, fired: 0, matched: 0 }], 'neither call used the one-shot rule');
   t.equal((await call(em, 'GetAggregateCompliancePackReport', reportParams)).status, 503, 'the next valid call gets it');
 });
+
+t.test('a call delayed by a fault runs for the account as it is after the delay', async (t) => {
+  const em = await testApp(t);
+  t.equal((await ctl(em, 'POST', '/_emulator/faults', { action: 'CreateAggregator', latencyMs: 800 })).status, 201);
+  // During the delay the emulator is reset to empty: Alice's account is gone.
+  em.control.sleep = async () => {
+    t.equal((await ctl(em, 'POST', '/_emulator/reset?to=empty')).status, 200);
+  };
+  const before = dumpStore(em);
+  const res = await call(em, 'CreateAggregator', { AggregatorName: 'late', AggregatorType: 'RD', AccessKeyId: DEMO.aliceKey.id }, { method: 'POST' });
+  t.equal(res.status, 404, 'not a 500 from a missing account');
+  t.equal(res.json.Code, 'AccountNotExisted');
+  t.not(JSON.stringify(dumpStore(em)), JSON.stringify(before), 'the reset happened');
+  t.notMatch(JSON.stringify(dumpStore(em)), /"late"/, 'nothing was created');
+});

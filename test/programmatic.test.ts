@@ -1,6 +1,6 @@
 import t from 'tap';
 import { startEmulator } from '../src/index.js';
-import { DEMO } from './helpers.js';
+import { DEMO, tempDbFile } from './helpers.js';
 
 t.test('startEmulator listens on a free port, answers over HTTP, resets and closes', async (t) => {
   const emu = await startEmulator();
@@ -31,4 +31,24 @@ t.test('startEmulator with fixtures none starts empty but usable', async (t) => 
   const res = await fetch(`${emu.url}/?Action=ListAggregators&MaxResults=10&Format=JSON`);
   t.equal(res.status, 200);
   t.same(((await res.json()) as { AggregatorsResult: { Aggregators: unknown[] } }).AggregatorsResult.Aggregators, []);
+});
+
+t.test('a database file keeps its state across restarts: fixtures seed only a new one', async (t) => {
+  const db = tempDbFile(t);
+  const first = await startEmulator({ db });
+  t.equal(first.emulator.state.kept, undefined, 'a new file is seeded with the fixtures');
+  const q = (action: string, params: string) => fetch(`${first.url}/?Action=${action}&Format=JSON&${params}`, { method: 'POST' });
+  t.equal((await q('UpdateAggregateCompliancePack', `AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}&CompliancePackName=renamed`)).status, 200);
+  t.equal((await q('DeactiveAggregateConfigRules', `AggregatorId=${DEMO.aggregatorId}&ConfigRuleIds=cr-a260626622af0005a1b2`)).status, 200);
+  await first.close();
+
+  const second = await startEmulator({ db, accessKeys: 'LTAI5tKeptKey:KeptSecret:1009318965421234' });
+  t.teardown(() => second.close());
+  t.equal(second.emulator.state.kept, true, 'the file held state: kept');
+  const get = async (action: string, params: string) => (await fetch(`${second.url}/?Action=${action}&Format=JSON&${params}`)).json() as Promise<Record<string, any>>;
+  t.equal((await get('GetAggregateCompliancePack', `AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}`)).CompliancePack.CompliancePackName, 'renamed', 'not put back by the fixtures');
+  t.equal((await get('GetAggregateConfigRule', `AggregatorId=${DEMO.aggregatorId}&ConfigRuleId=cr-a260626622af0005a1b2`)).ConfigRule.ConfigRuleState, 'INACTIVE');
+  t.ok(second.emulator.services.store.accounts.accessKey('LTAI5tKeptKey'), 'configured access keys are still loaded');
+  await second.reset();
+  t.equal((await get('GetAggregateCompliancePack', `AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}`)).CompliancePack.CompliancePackName, 'Demo security baseline', 'reset puts the fixtures back');
 });

@@ -186,7 +186,13 @@ export async function rpcRoutes(app: FastifyInstance, opts: RpcOptions): Promise
       //     the service would run); lifecycle read counters and the x-emulator-* lifecycle headers
       //     give this call's report delay
       let control = hooks.beforeRun(record, req.headers, action.name, caller.accountId, params);
-      if (control instanceof Promise) control = await control;
+      if (control instanceof Promise) {
+        control = await control;
+        // The store may have changed during the fault's wait (a reset, an import): the call runs
+        // for the caller's account as it is now, or not at all.
+        services.store.sync();
+        if (!services.store.accounts.get(caller.accountId)?.configEnabled) throw Errors.accountNotExisted();
+      }
       // 6. run
       let result = runAction(
         action,
