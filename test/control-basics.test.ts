@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import t from 'tap';
 import { CONTROL_OPENAPI } from '../src/control/openapi.js';
-import { call, DEMO, testApp } from './helpers.js';
+import { call, DEMO, dumpStore, testApp } from './helpers.js';
 import { ctl } from './control-helpers.js';
 
 t.test('health answers liveness; ready is 503 until the fixtures are loaded, then 200', async (t) => {
@@ -136,4 +136,25 @@ t.test('a control-plane body over 16 MB answers 413 PayloadTooLarge, JSON', asyn
   const res = await em.app.inject({ method: 'POST', url: '/_emulator/state', payload: 'x'.repeat(16 * 1024 * 1024 + 1) });
   t.equal(res.statusCode, 413);
   t.equal(JSON.parse(res.body).error.code, 'PayloadTooLarge');
+});
+
+t.test('without an admin token, pages of another origin cannot read or drive the control plane', async (t) => {
+  const em = await testApp(t);
+  const before = dumpStore(em);
+  const evil = { origin: 'http://evil.example', 'content-type': 'text/plain' };
+  const read = await ctl(em, 'GET', '/_emulator/state', undefined, { origin: 'http://evil.example' });
+  t.equal(read.status, 403);
+  t.equal(read.json.error.code, 'CrossOriginRefused');
+  t.equal(read.headers['access-control-allow-origin'], undefined, 'nothing a page could read');
+  const write = await ctl(em, 'POST', '/_emulator/faults', JSON.stringify({ action: '*', error: 'ServiceUnavailable' }), evil);
+  t.equal(write.status, 403, 'a text/plain POST (no preflight) is refused');
+  t.equal(dumpStore(em), before);
+  t.same((await ctl(em, 'GET', '/_emulator/faults')).json.faults, [], 'no fault was added');
+  // Its own origin (the console), no Origin (curl, SDKs) and the probes are served.
+  t.equal((await ctl(em, 'GET', '/_emulator/state', undefined, { origin: 'http://localhost:80', host: 'localhost:80' })).status, 200);
+  t.equal((await ctl(em, 'GET', '/_emulator/health', undefined, { origin: 'http://evil.example' })).status, 200);
+  // The API itself keeps its CORS (browser demos of the API).
+  const api = await em.app.inject({ method: 'GET', url: '/?Action=ListAggregators&MaxResults=1&Format=JSON', headers: { origin: 'http://evil.example' } });
+  t.equal(api.statusCode, 200);
+  t.equal(api.headers['access-control-allow-origin'], 'http://evil.example');
 });

@@ -101,6 +101,13 @@ t.test('a bad document fails with the file, the path and the problem, and change
     ['replace', { accounts: [{ accountId: 1 }], widgets: [] }, '$.widgets', /unknown section/],
     ['replace', [1, 2], '$', /must be a JSON object/],
     ['merge', { accounts: [null] }, '$.accounts[0]', /must be an object/],
+    // Ids defined twice in one document (a member twice was a 500 from the database).
+    ['replace', { accounts: [{ accountId: 1 }, { accountId: 1 }] }, '$.accounts[1].accountId', /duplicate account 1/],
+    ['merge', { accounts: [{ accountId: 1 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: 'x', createdAt: 1, members: [{ accountId: 1 }, { accountId: 1 }] }] }, '$.aggregators[0].members[1].accountId', /duplicate member 1/],
+    ['replace', { accounts: [{ accountId: 1 }], compliancePacks: [1, 2].map((n) => ({ compliancePackId: 'cp-1', accountId: 1, compliancePackName: `p${n}`, createdAt: 1, configRules: [] })) }, '$.compliancePacks[1].compliancePackId', /duplicate compliance pack cp-1/],
+    ['replace', { accounts: [{ accountId: 1 }], compliancePacks: [1, 2].map((n) => ({ compliancePackId: `cp-${n}`, accountId: 1, compliancePackName: `p${n}`, createdAt: 1, configRules: [{ configRuleId: 'cr-1', managedRuleIdentifier: 'eip-bandwidth-limit' }] })) }, '$.compliancePacks[1].configRules[0].configRuleId', /duplicate config rule cr-1/],
+    // A pack on an account group belongs to the group's owner.
+    ['replace', { accounts: [{ accountId: 1 }, { accountId: 2 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: 'x', createdAt: 1, members: [] }], compliancePacks: [{ compliancePackId: 'cp-1', accountId: 2, aggregatorId: 'ca-1', compliancePackName: 'p', createdAt: 1, configRules: [] }] }, '$.compliancePacks[0].accountId', /must be the account that owns aggregator ca-1/],
   ];
   for (const [mode, doc, at, problem] of cases) {
     const res = await ctl(em, 'POST', `/_emulator/state?mode=${mode}`, doc);
@@ -133,4 +140,23 @@ t.test('bad fixtures at start fail with the file, the path and the problem', asy
   const err2 = await buildApp({ config: { fixtures: notJson } }).catch((e: unknown) => e);
   t.ok(err2 instanceof FixtureError);
   t.match((err2 as FixtureError).message, `${notJson}: $: not valid JSON`);
+});
+
+t.test('an export loads again: resources without a time, rules with their catalog defaults and triggers', async (t) => {
+  const em = await testApp(t);
+  const doc = {
+    accounts: [{ accountId: 1, accessKeys: [{ accessKeyId: 'LTAI5tRoundTrip', accessKeySecret: 'RoundTripSecret' }] }],
+    compliancePacks: [{ compliancePackId: 'cp-1', accountId: 1, compliancePackName: 'p', createdAt: 1, configRules: [{ configRuleId: 'cr-1', managedRuleIdentifier: 'root-mfa-check' }, { configRuleId: 'cr-2', managedRuleIdentifier: 'eip-bandwidth-limit' }] }],
+    resources: [{ accountId: 1, regionId: 'cn-hangzhou', resourceType: 'ACS::EIP::EipAddress', resourceId: 'eip-1', configuration: { Bandwidth: 5 } }],
+  };
+  t.equal((await ctl(em, 'POST', '/_emulator/state', doc)).status, 200);
+  const exported = (await ctl(em, 'GET', '/_emulator/state')).json;
+  t.notOk('createdAt' in exported.resources[0], 'a resource loaded without a time is exported without one');
+  const rules = exported.compliancePacks[0].configRules;
+  t.same(rules.find((r: { configRuleId: string }) => r.configRuleId === 'cr-2').inputParameters, { bandwidth: '10' }, 'the catalog default is filled in, as the API does');
+  const again = await ctl(em, 'POST', '/_emulator/state', exported);
+  t.equal(again.status, 200, 'the export loads again');
+  t.same((await ctl(em, 'GET', '/_emulator/state')).json, exported, 'and exports the same');
+  const rule = em.services.store.rules.get('cr-1')!;
+  t.match(rule, { triggerTypes: 'ConfigurationItemChangeNotification,ScheduledNotification', maximumExecutionFrequency: 'TwentyFour_Hours' }, 'the managed rule\'s triggers and frequency');
 });

@@ -87,6 +87,17 @@ function bodyObject(body: unknown, allowEmpty = false): Record<string, unknown> 
   return body as Record<string, unknown>;
 }
 
+/** Whether a browser's Origin is the emulator's own (scheme aside: the Host header names the server). */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    if (host === undefined) return false;
+    const page = new URL(origin);
+    return new URL(`${page.protocol}//${host}`).host === page.host; // default ports compare equal
+  } catch {
+    return false;
+  }
+}
+
 export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOptions): Promise<void> {
   const { state, services, control } = opts;
   const { store } = services;
@@ -120,7 +131,19 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
   );
 
   const token = services.config.adminToken;
-  if (token !== '') {
+  if (token === '') {
+    // Without a token, a page of another origin must not drive or read the control plane (state
+    // holds secrets; a form or text/plain POST needs no preflight). Browsers send Origin with such
+    // requests; SDKs, the CLI and curl send none.
+    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      const origin = req.headers.origin;
+      if (origin === undefined || OPEN_PATHS.has(req.url.split('?')[0].replace(/\/+$/, ''))) return;
+      if (sameOrigin(origin, req.headers.host)) return;
+      reply.removeHeader('access-control-allow-origin'); // set by the API's CORS hook: not here
+      reply.removeHeader('access-control-expose-headers');
+      return reply.code(403).send({ error: { code: 'CrossOriginRefused', message: 'the control plane answers pages of its own origin only, unless --admin-token is set' } });
+    });
+  } else {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split('?')[0].replace(/\/+$/, '');
       if (OPEN_PATHS.has(path)) return;

@@ -95,7 +95,9 @@ export function exportReports(store: Store): FixtureReport[] {
 export function exportResources(store: Store): FixtureResource[] {
   return store.resources.all().map((r) => ({
     accountId: r.accountId, regionId: r.regionId, resourceType: r.resourceType, resourceId: r.resourceId, resourceName: r.resourceName,
-    ...(r.resourceGroupId ? { resourceGroupId: r.resourceGroupId } : {}), tags: r.tags, configuration: r.configuration, createdAt: r.createdAt,
+    ...(r.resourceGroupId ? { resourceGroupId: r.resourceGroupId } : {}), tags: r.tags, configuration: r.configuration,
+    // 0: loaded without a time (the fixtures' default); left out, so the export loads again.
+    ...(r.createdAt ? { createdAt: r.createdAt } : {}),
   }));
 }
 

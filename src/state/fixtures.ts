@@ -9,7 +9,7 @@
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ACCESS_KEY, BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
-import { bundledCatalog, type Catalog } from '../catalog.js';
+import { bundledCatalog, ruleParameters, type Catalog } from '../catalog.js';
 import { evaluateAll } from '../engine/index.js';
 import { createPackReport } from '../reports/service.js';
 import { schemaProblem } from './schema.js';
@@ -87,9 +87,17 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
   // Shapes first (the JSON Schema), so a hand-written document gets a FixtureError, not a TypeError.
   const shape = schemaProblem(f);
   check(!shape, shape?.at ?? '$', shape?.problem ?? '');
+  // An id defined twice in one document is a mistake (the second would silently replace the first).
+  const once = (seen: Set<unknown>, id: unknown, at: string, what: string) => {
+    check(!seen.has(id), at, `duplicate ${what} ${String(id)}`);
+    seen.add(id);
+  };
+  const ids = { accounts: new Set<unknown>(), aggregators: new Set<unknown>(), packs: new Set<unknown>(), rules: new Set<unknown>() };
+  const owners = new Map<string, number>();
   (f.accounts ?? []).forEach((a, i) => {
     const at = `$.accounts[${i}]`;
     check(isId(a.accountId), `${at}.accountId`, 'must be a positive integer account id');
+    once(ids.accounts, a.accountId, `${at}.accountId`, 'account');
     (a.accessKeys ?? []).forEach((k, j) => {
       check(typeof k.accessKeyId === 'string' && k.accessKeyId !== '', `${at}.accessKeys[${j}].accessKeyId`, 'must be a non-empty string');
       check(typeof k.accessKeySecret === 'string' && k.accessKeySecret !== '', `${at}.accessKeys[${j}].accessKeySecret`, 'must be a non-empty string');
@@ -99,20 +107,29 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
   (f.aggregators ?? []).forEach((g, i) => {
     const at = `$.aggregators[${i}]`;
     check(typeof g.aggregatorId === 'string' && /^ca-[0-9a-z]{1,40}$/.test(g.aggregatorId), `${at}.aggregatorId`, 'must look like ca-<hex>');
+    once(ids.aggregators, g.aggregatorId, `${at}.aggregatorId`, 'aggregator');
+    owners.set(g.aggregatorId, g.accountId);
     check(known.accounts.has(g.accountId), `${at}.accountId`, `account ${g.accountId} is not defined in accounts`);
     check(typeof g.aggregatorName === 'string' && g.aggregatorName !== '', `${at}.aggregatorName`, 'must be a non-empty string');
     check(g.aggregatorType === undefined || AGGREGATOR_TYPES.includes(g.aggregatorType), `${at}.aggregatorType`, `must be one of ${AGGREGATOR_TYPES.join(', ')}`);
     check(isId(g.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
     check(g.readyAt === undefined || isId(g.readyAt), `${at}.readyAt`, 'must be a timestamp in ms');
     check(Array.isArray(g.members), `${at}.members`, 'must be an array');
-    (g.members ?? []).forEach((m, j) => check(isId(m.accountId), `${at}.members[${j}].accountId`, 'must be a positive integer account id'));
+    const members = new Set<unknown>();
+    (g.members ?? []).forEach((m, j) => {
+      check(isId(m.accountId), `${at}.members[${j}].accountId`, 'must be a positive integer account id');
+      once(members, m.accountId, `${at}.members[${j}].accountId`, 'member');
+    });
     known.aggregatorIds.add(g.aggregatorId);
   });
   (f.compliancePacks ?? []).forEach((pk, i) => {
     const at = `$.compliancePacks[${i}]`;
     check(typeof pk.compliancePackId === 'string' && /^cp-[0-9a-z]{1,40}$/.test(pk.compliancePackId), `${at}.compliancePackId`, 'must look like cp-<hex>');
+    once(ids.packs, pk.compliancePackId, `${at}.compliancePackId`, 'compliance pack');
     check(known.accounts.has(pk.accountId), `${at}.accountId`, `account ${pk.accountId} is not defined in accounts`);
     check(pk.aggregatorId === undefined || known.aggregatorIds.has(pk.aggregatorId), `${at}.aggregatorId`, `aggregator ${pk.aggregatorId} is not defined in aggregators`);
+    const owner = pk.aggregatorId === undefined ? undefined : owners.get(pk.aggregatorId);
+    check(owner === undefined || owner === pk.accountId, `${at}.accountId`, `must be the account that owns aggregator ${pk.aggregatorId} (${owner})`);
     check(typeof pk.compliancePackName === 'string' && pk.compliancePackName !== '', `${at}.compliancePackName`, 'must be a non-empty string');
     check(isId(pk.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
     check(pk.readyAt === undefined || isId(pk.readyAt), `${at}.readyAt`, 'must be a timestamp in ms');
@@ -121,6 +138,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     (pk.configRules ?? []).forEach((r, j) => {
       check(typeof r.configRuleId === 'string' && /^cr-[0-9a-z]{1,40}$/.test(r.configRuleId), `${at}.configRules[${j}].configRuleId`, 'must look like cr-<hex>');
       check(typeof r.managedRuleIdentifier === 'string', `${at}.configRules[${j}].managedRuleIdentifier`, 'must be a managed rule identifier');
+      once(ids.rules, r.configRuleId, `${at}.configRules[${j}].configRuleId`, 'config rule');
     });
     known.packIds.add(pk.compliancePackId);
   });
@@ -217,11 +235,13 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
         });
         for (const r of pk.configRules) {
           store.rules.delete(r.configRuleId);
+          // As the API builds a pack's rule (pack-rules.ts): the catalog's defaults, trigger types and frequency.
+          const managed = catalog.managedRule(r.managedRuleIdentifier)!;
           store.rules.insert({
             configRuleId: r.configRuleId, accountId: pk.accountId, aggregatorId: pk.aggregatorId ?? '', compliancePackId: pk.compliancePackId,
             name: r.configRuleName ?? r.managedRuleIdentifier, description: r.description ?? '', sourceOwner: 'ALIYUN',
-            sourceIdentifier: r.managedRuleIdentifier, riskLevel: r.riskLevel ?? 2, inputParameters: r.inputParameters ?? {},
-            scope: pk.scope ?? {}, triggerTypes: 'ConfigurationItemChangeNotification', maximumExecutionFrequency: '',
+            sourceIdentifier: r.managedRuleIdentifier, riskLevel: r.riskLevel ?? 2, inputParameters: ruleParameters(managed, r.inputParameters ?? {}).values,
+            scope: pk.scope ?? {}, triggerTypes: managed.triggerTypes.join(','), maximumExecutionFrequency: managed.maximumExecutionFrequency ?? '',
             state: r.state ?? 'ACTIVE', createdAt: r.createdAt ?? pk.createdAt, modifiedAt: r.createdAt ?? pk.createdAt,
           });
           summary.configRules++;
