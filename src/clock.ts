@@ -145,3 +145,6 @@ export class SeededIds implements IdGenerator {
 export function createIds(seed: number | undefined): IdGenerator {
   return seed === undefined ? new RandomIds() : new SeededIds(seed);
 }
+
+/** The last time with an ISO 8601 text (the journal, the console and the reports print times). */
+export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

@@ -106,6 +106,8 @@ t.test('a bad document fails with the file, the path and the problem, and change
     ['merge', { accounts: [{ accountId: 1 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: 'x', createdAt: 1, members: [{ accountId: 1 }, { accountId: 1 }] }] }, '$.aggregators[0].members[1].accountId', /duplicate member 1/],
     ['replace', { accounts: [{ accountId: 1 }], compliancePacks: [1, 2].map((n) => ({ compliancePackId: 'cp-1', accountId: 1, compliancePackName: `p${n}`, createdAt: 1, configRules: [] })) }, '$.compliancePacks[1].compliancePackId', /duplicate compliance pack cp-1/],
     ['replace', { accounts: [{ accountId: 1 }], compliancePacks: [1, 2].map((n) => ({ compliancePackId: `cp-${n}`, accountId: 1, compliancePackName: `p${n}`, createdAt: 1, configRules: [{ configRuleId: 'cr-1', managedRuleIdentifier: 'eip-bandwidth-limit' }] })) }, '$.compliancePacks[1].configRules[0].configRuleId', /duplicate config rule cr-1/],
+    // Times past year 9999 have no ISO text (the console printed them with a 500).
+    ['replace', { accounts: [{ accountId: 1 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: 'x', createdAt: 9000000000000000, members: [] }] }, '$.aggregators[0].createdAt', /at most year 9999/],
     // A pack on an account group belongs to the group's owner.
     ['replace', { accounts: [{ accountId: 1 }, { accountId: 2 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: 'x', createdAt: 1, members: [] }], compliancePacks: [{ compliancePackId: 'cp-1', accountId: 2, aggregatorId: 'ca-1', compliancePackName: 'p', createdAt: 1, configRules: [] }] }, '$.compliancePacks[0].accountId', /must be the account that owns aggregator ca-1/],
   ];

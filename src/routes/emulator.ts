@@ -33,6 +33,7 @@ import {
 import { exportState } from '../state/export.js';
 import { FixtureError } from '../state/fixtures.js';
 import { baseUrlOf } from './rpc.js';
+import { MAX_TIME_MS } from '../clock.js';
 
 export interface EmulatorRouteOptions {
   state: EmulatorState;
@@ -252,7 +253,6 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
   });
 
   // ---- clock ----------------------------------------------------------------------------------
-  const MAX_CLOCK_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
   const clockView = () => {
     const now = control.clock.now();
     return { now: new Date(now).toISOString(), nowMs: now, frozen: control.clock.frozen };
@@ -272,7 +272,7 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
     // Checked before anything moves: past year 9999 a time has no ISO 8601 text (the journal, the
     // console and every timestamp of an answer would fail), and before 1970 no epoch milliseconds.
     const target = (setTo ?? control.clock.now()) + (typeof b.advanceMs === 'number' ? b.advanceMs : 0);
-    if (!(target >= 0 && target <= MAX_CLOCK_MS)) throw bad('the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
+    if (!(target >= 0 && target <= MAX_TIME_MS)) throw bad('the clock must stay between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
     // Order: set, then advance, then freeze/unfreeze (a frozen clock stays where it was put).
     if (setTo !== undefined) control.clock.set(setTo);
     if (typeof b.advanceMs === 'number') control.clock.advance(b.advanceMs);

@@ -10,6 +10,7 @@ import { readFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ACCESS_KEY, BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
 import { bundledCatalog, ruleParameters, type Catalog } from '../catalog.js';
+import { MAX_TIME_MS } from '../clock.js';
 import { evaluateAll } from '../engine/index.js';
 import { createPackReport } from '../reports/service.js';
 import { schemaProblem } from './schema.js';
@@ -84,6 +85,7 @@ type Check = (cond: unknown, at: string, problem: string) => void;
 
 function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string> }): void {
   const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+  const isTime = (v: unknown) => isId(v) && (v as number) <= MAX_TIME_MS;
   // Shapes first (the JSON Schema), so a hand-written document gets a FixtureError, not a TypeError.
   const shape = schemaProblem(f);
   check(!shape, shape?.at ?? '$', shape?.problem ?? '');
@@ -112,8 +114,8 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     check(known.accounts.has(g.accountId), `${at}.accountId`, `account ${g.accountId} is not defined in accounts`);
     check(typeof g.aggregatorName === 'string' && g.aggregatorName !== '', `${at}.aggregatorName`, 'must be a non-empty string');
     check(g.aggregatorType === undefined || AGGREGATOR_TYPES.includes(g.aggregatorType), `${at}.aggregatorType`, `must be one of ${AGGREGATOR_TYPES.join(', ')}`);
-    check(isId(g.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
-    check(g.readyAt === undefined || isId(g.readyAt), `${at}.readyAt`, 'must be a timestamp in ms');
+    check(isTime(g.createdAt), `${at}.createdAt`, 'must be a timestamp in ms (at most year 9999)');
+    check(g.readyAt === undefined || isTime(g.readyAt), `${at}.readyAt`, 'must be a timestamp in ms (at most year 9999)');
     check(Array.isArray(g.members), `${at}.members`, 'must be an array');
     const members = new Set<unknown>();
     (g.members ?? []).forEach((m, j) => {
@@ -131,8 +133,8 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     const owner = pk.aggregatorId === undefined ? undefined : owners.get(pk.aggregatorId);
     check(owner === undefined || owner === pk.accountId, `${at}.accountId`, `must be the account that owns aggregator ${pk.aggregatorId} (${owner})`);
     check(typeof pk.compliancePackName === 'string' && pk.compliancePackName !== '', `${at}.compliancePackName`, 'must be a non-empty string');
-    check(isId(pk.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
-    check(pk.readyAt === undefined || isId(pk.readyAt), `${at}.readyAt`, 'must be a timestamp in ms');
+    check(isTime(pk.createdAt), `${at}.createdAt`, 'must be a timestamp in ms (at most year 9999)');
+    check(pk.readyAt === undefined || isTime(pk.readyAt), `${at}.readyAt`, 'must be a timestamp in ms (at most year 9999)');
     check(pk.riskLevel === undefined || [1, 2, 3].includes(pk.riskLevel), `${at}.riskLevel`, 'must be 1, 2 or 3');
     check(Array.isArray(pk.configRules), `${at}.configRules`, 'must be an array');
     (pk.configRules ?? []).forEach((r, j) => {
@@ -151,15 +153,15 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     check(typeof r.resourceId === 'string' && r.resourceId !== '', `${at}.resourceId`, 'must be a non-empty string');
     check(r.resourceName === undefined || typeof r.resourceName === 'string', `${at}.resourceName`, 'must be a string');
     check(r.resourceGroupId === undefined || typeof r.resourceGroupId === 'string', `${at}.resourceGroupId`, 'must be a string');
-    check(r.createdAt === undefined || isId(r.createdAt), `${at}.createdAt`, 'must be a timestamp in ms');
+    check(r.createdAt === undefined || isTime(r.createdAt), `${at}.createdAt`, 'must be a timestamp in ms (at most year 9999)');
     const key = `${r.accountId}/${r.resourceType}/${r.resourceId}`;
     check(!seen.has(key), `${at}.resourceId`, `duplicate resource ${r.resourceType} ${r.resourceId} in account ${r.accountId}`);
     seen.add(key);
   });
   (f.reports ?? []).forEach((r, i) => {
     check(known.packIds.has(r.compliancePackId), `$.reports[${i}].compliancePackId`, `compliance pack ${r.compliancePackId} is not defined in compliancePacks`);
-    check(isId(r.createdAt), `$.reports[${i}].createdAt`, 'must be a timestamp in ms');
-    check(r.readyAt === undefined || isId(r.readyAt), `$.reports[${i}].readyAt`, 'must be a timestamp in ms');
+    check(isTime(r.createdAt), `$.reports[${i}].createdAt`, 'must be a timestamp in ms (at most year 9999)');
+    check(r.readyAt === undefined || isTime(r.readyAt), `$.reports[${i}].readyAt`, 'must be a timestamp in ms (at most year 9999)');
   });
 }
 
