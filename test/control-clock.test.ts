@@ -38,7 +38,7 @@ t.test('bad clock bodies are refused and leave the clock alone', async (t) => {
     { advanceMs: Number.MAX_SAFE_INTEGER }, { set: 9_000_000_000_000_000 }, { set: '+275760-09-13T00:00:00Z' }, { advanceMs: -NOW - 1 },
     { set: 253402300799999, advanceMs: 1 }, { set: 0, advanceMs: -1 },
   ];
-  for (const body of [{ set: 'next tuesday' }, { set: '2026-13-45T00:00:00Z' }, { advanceMs: '60000' }, { advanceMs: 1.5 }, { freeze: 'yes' }, { rewind: 5 }, [1], ...beyond]) {
+  for (const body of [{ set: 'next tuesday' }, { set: '2026-13-45T00:00:00Z' }, { set: '2026-02-30T00:00:00Z' }, { set: '2025-02-29T12:00:00Z' }, { advanceMs: '60000' }, { advanceMs: 1.5 }, { freeze: 'yes' }, { rewind: 5 }, [1], ...beyond]) {
     const res = await ctl(em, 'POST', '/_emulator/clock', body);
     t.equal(res.status, 400, JSON.stringify(body));
     t.equal(res.json.error.code, 'BadRequest');
@@ -74,4 +74,11 @@ t.test('report timestamps, report readiness and link expiry follow the clock', a
   t.match(expired.body, /<Message>Request has expired.<\/Message>/);
   t.match(expired.body, /<ServerTime>2026-01-01T01:00:03.000Z<\/ServerTime>/);
   t.equal(expired.headers.date, 'Thu, 01 Jan 2026 01:00:03 GMT', 'the same time as ServerTime');
+});
+
+t.test('a leap day is a date', async (t) => {
+  const em = await testApp(t);
+  const res = await ctl(em, 'POST', '/_emulator/clock', { set: '2028-02-29T00:00:00Z' });
+  t.equal(res.status, 200);
+  t.equal(res.json.now, '2028-02-29T00:00:00.000Z');
 });

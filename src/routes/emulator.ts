@@ -88,6 +88,14 @@ function bodyObject(body: unknown, allowEmpty = false): Record<string, unknown> 
   return body as Record<string, unknown>;
 }
 
+/** Whether an ISO 8601 text starts with a date that exists (Date.parse takes 2026-02-30 as March 2). */
+function calendarDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T/.exec(text);
+  if (!m) return false;
+  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return day.getUTCMonth() + 1 === Number(m[2]) && day.getUTCDate() === Number(m[3]);
+}
+
 /** Whether a browser's Origin is the emulator's own (scheme aside: the Host header names the server). */
 function sameOrigin(origin: string, host: string | undefined): boolean {
   try {
@@ -264,7 +272,7 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
     let setTo: number | undefined;
     if (b.set !== undefined) {
       if (typeof b.set === 'number' && Number.isSafeInteger(b.set) && b.set >= 0) setTo = b.set;
-      else if (typeof b.set === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(b.set) && !Number.isNaN(Date.parse(b.set))) setTo = Date.parse(b.set);
+      else if (typeof b.set === 'string' && calendarDate(b.set) && !Number.isNaN(Date.parse(b.set))) setTo = Date.parse(b.set);
       else throw bad('set must be an ISO 8601 time such as "2026-01-01T00:00:00Z" or epoch milliseconds');
     }
     if (b.advanceMs !== undefined && (typeof b.advanceMs !== 'number' || !Number.isSafeInteger(b.advanceMs))) throw bad('advanceMs must be a whole number of ms');
