@@ -162,3 +162,17 @@ t.test('an export loads again: resources without a time, rules with their catalo
   const rule = em.services.store.rules.get('cr-1')!;
   t.match(rule, { triggerTypes: 'ConfigurationItemChangeNotification,ScheduledNotification', maximumExecutionFrequency: 'TwentyFour_Hours' }, 'the managed rule\'s triggers and frequency');
 });
+
+t.test('a custom-function rule attached to a pack is left out of the export, which loads again', async (t) => {
+  const em = await testApp(t);
+  const created = await call(em, 'CreateAggregateConfigRule', {
+    AggregatorId: DEMO.aggregatorId, ConfigRuleName: 'fc', SourceOwner: 'CUSTOM_FC', SourceIdentifier: 'acs:fc:cn-hangzhou:1009318965421234:services/s/functions/f',
+    ConfigRuleTriggerTypes: 'ConfigurationItemChangeNotification', ResourceTypesScope: 'ACS::OSS::Bucket', RiskLevel: 1,
+  }, { method: 'POST' });
+  t.equal(created.status, 200, created.body);
+  const attach = await call(em, 'AttachAggregateConfigRuleToCompliancePack', { AggregatorId: DEMO.aggregatorId, CompliancePackId: DEMO.compliancePackId, ConfigRuleIds: created.json.ConfigRuleId }, { method: 'POST' });
+  t.equal(attach.status, 200, attach.body);
+  const exported = (await ctl(em, 'GET', '/_emulator/state')).json;
+  t.notOk(JSON.stringify(exported).includes('acs:fc:'), 'not in the export');
+  t.equal((await ctl(em, 'POST', '/_emulator/state', exported)).status, 200, 'the export loads again');
+});

@@ -63,7 +63,8 @@ export function exportCompliancePacks(store: Store): FixturePack[] {
       createdAt: p.createdAt,
       scope: p.scope,
       templateContent: p.templateContent,
-      configRules: store.rules.byPack(p.compliancePackId).map(
+      // Managed rules only: the fixtures format has no place for a custom-function rule attached to the pack.
+      configRules: store.rules.byPack(p.compliancePackId).filter((r) => r.sourceOwner === 'ALIYUN').map(
         (r): FixtureRule => ({
           configRuleId: r.configRuleId,
           configRuleName: r.name,
