@@ -176,3 +176,21 @@ t.test('a custom-function rule attached to a pack is left out of the export, whi
   t.notOk(JSON.stringify(exported).includes('acs:fc:'), 'not in the export');
   t.equal((await ctl(em, 'POST', '/_emulator/state', exported)).status, 200, 'the export loads again');
 });
+
+t.test('a merge that redefines a group or a pack replaces their tags, and drops the tags of the rules it drops', async (t) => {
+  const em = await testApp(t);
+  const state = (await ctl(em, 'GET', '/_emulator/state')).json;
+  const group = state.aggregators[0];
+  const pack = state.compliancePacks[0];
+  t.equal((await call(em, 'TagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::AggregateConfigRule', 'ResourceId.1': pack.configRules[0].configRuleId, Tag: '[{"Key":"old","Value":"r"}]' })).status, 200);
+  const doc = {
+    aggregators: [{ ...group, tags: { fresh: 'g' } }],
+    compliancePacks: [{ ...pack, tags: { fresh: 'p' }, configRules: pack.configRules.slice(1) }],
+  };
+  t.equal((await ctl(em, 'POST', '/_emulator/state?mode=merge', doc)).status, 200);
+  const after = (await ctl(em, 'GET', '/_emulator/state')).json;
+  t.same(after.aggregators[0].tags, { fresh: 'g' }, 'the group has the document\'s tags only');
+  t.same(after.compliancePacks[0].tags, { fresh: 'p' }, 'the pack too');
+  const ruleTags = await call(em, 'ListTagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::AggregateConfigRule' });
+  t.same(ruleTags.json.TagResources.TagResource, [], 'no tag of a rule that no longer exists');
+});

@@ -218,7 +218,9 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
         summary.accounts++;
       }
       for (const g of f.aggregators ?? []) {
+        // A definition replaces what the store held under that id, its tags included (a merge).
         store.aggregators.delete(g.aggregatorId);
+        store.tags.removeAll(g.aggregatorId);
         store.aggregators.insert({
           aggregatorId: g.aggregatorId, accountId: g.accountId, name: g.aggregatorName, description: g.description ?? '',
           aggregatorType: g.aggregatorType ?? 'CUSTOM', folderId: g.folderId ?? '', createdAt: g.createdAt, readyAt: g.readyAt ?? g.createdAt,
@@ -228,8 +230,12 @@ export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtu
         summary.aggregators++;
       }
       for (const pk of f.compliancePacks ?? []) {
-        for (const r of store.rules.byPack(pk.compliancePackId)) store.rules.delete(r.configRuleId);
+        for (const r of store.rules.byPack(pk.compliancePackId)) {
+          store.rules.delete(r.configRuleId);
+          store.tags.removeAll(r.configRuleId);
+        }
         store.packs.delete(pk.compliancePackId);
+        store.tags.removeAll(pk.compliancePackId);
         store.packs.insert({
           compliancePackId: pk.compliancePackId, accountId: pk.accountId, aggregatorId: pk.aggregatorId ?? '', name: pk.compliancePackName,
           description: pk.description ?? '', templateId: pk.compliancePackTemplateId ?? '', riskLevel: pk.riskLevel ?? 2, scope: pk.scope ?? {},
