@@ -16,7 +16,7 @@ import { loadAccessKeys, parseAccessKeys } from './auth/keys.js';
 import { bundledCatalog, type Catalog } from './catalog.js';
 import { createControlPlane, type ControlPlane } from './control/index.js';
 import { rpcHooks } from './control/hooks.js';
-import type { FixtureDoc } from './control/state.js';
+import { holdsState, type FixtureDoc } from './control/state.js';
 import { createIds, EmulatorClock, type IdGenerator } from './clock.js';
 import { ConfigError, resolveConfig, type Config } from './config.js';
 import { Errors, type ApiError } from './errors.js';
@@ -180,7 +180,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
   try {
     // Fixtures seed a new (empty) database; one that holds state already keeps it across restarts
     // (reset puts the fixtures back). Access keys from the configuration are loaded either way.
-    if (store.accounts.list().length > 0) {
+    if (holdsState(services)) {
       state.kept = true;
       loadAccessKeys(store, parseAccessKeys(config.accessKeys));
     } else state.loaded = loadConfiguredFixtures(services, fixtureDocs);

@@ -150,9 +150,19 @@ t.test('without an admin token, pages of another origin cannot read or drive the
   t.equal(write.status, 403, 'a text/plain POST (no preflight) is refused');
   t.equal(dumpStore(em), before);
   t.same((await ctl(em, 'GET', '/_emulator/faults')).json.faults, [], 'no fault was added');
-  // Its own origin (the console), no Origin (curl, SDKs) and the probes are served.
-  t.equal((await ctl(em, 'GET', '/_emulator/state', undefined, { origin: 'http://localhost:80', host: 'localhost:80' })).status, 200);
+  // A DNS-rebinding page names itself in Host too: the Host header is not trusted.
+  t.equal((await ctl(em, 'POST', '/_emulator/faults', JSON.stringify({ action: '*', error: 'ServiceUnavailable' }), { ...evil, origin: 'http://rebind.evil:8080', host: 'rebind.evil:8080' })).status, 403);
+  // Loopback pages (the console's own origin), no Origin (curl, SDKs), the probes and the API description are served.
+  t.equal((await ctl(em, 'GET', '/_emulator/state', undefined, { origin: 'http://localhost:8080' })).status, 200);
+  t.equal((await ctl(em, 'GET', '/_emulator/state', undefined, { origin: 'http://[::1]:8080' })).status, 200);
+  t.equal((await ctl(em, 'GET', '/_emulator/state')).status, 200);
   t.equal((await ctl(em, 'GET', '/_emulator/health', undefined, { origin: 'http://evil.example' })).status, 200);
+  t.equal((await ctl(em, 'GET', '/_emulator/openapi.json', undefined, { origin: 'http://evil.example' })).status, 200);
+  // Origins named by --public-url or --cors are pages of the user's own.
+  const named = await testApp(t, { config: { cors: 'http://demo.local', publicUrl: 'https://emu.example.com' } });
+  t.equal((await ctl(named, 'GET', '/_emulator/state', undefined, { origin: 'http://demo.local' })).status, 200);
+  t.equal((await ctl(named, 'GET', '/_emulator/state', undefined, { origin: 'https://emu.example.com' })).status, 200);
+  t.equal((await ctl(named, 'GET', '/_emulator/state', undefined, { origin: 'http://evil.example' })).status, 403);
   // The API itself keeps its CORS (browser demos of the API).
   const api = await em.app.inject({ method: 'GET', url: '/?Action=ListAggregators&MaxResults=1&Format=JSON', headers: { origin: 'http://evil.example' } });
   t.equal(api.statusCode, 200);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { DEFAULT_FIXTURES } from '../src/config.js';
-import { FixtureError } from '../src/state/fixtures.js';
+import { FixtureError, loadFixtures } from '../src/state/fixtures.js';
 import { call, DEMO, dumpStore, testApp, type TestEmulator } from './helpers.js';
 import { createAggregator, createPack, ctl, withoutRequestId } from './control-helpers.js';
 
@@ -193,4 +193,13 @@ t.test('a merge that redefines a group or a pack replaces their tags, and drops 
   t.same(after.compliancePacks[0].tags, { fresh: 'p' }, 'the pack too');
   const ruleTags = await call(em, 'ListTagResources', { RegionId: 'cn-shanghai', ResourceType: 'ACS::Config::AggregateConfigRule' });
   t.same(ruleTags.json.TagResources.TagResource, [], 'no tag of a rule that no longer exists');
+});
+
+t.test('across the files of a directory, a pack still belongs to its group\'s owner', async (t) => {
+  const em = await testApp(t);
+  const before = dumpStore(em);
+  const a = { accounts: [{ accountId: 1 }, { accountId: 2 }], aggregators: [{ aggregatorId: 'ca-1', accountId: 1, aggregatorName: 'x', createdAt: 1, members: [] }] };
+  const b = { compliancePacks: [{ compliancePackId: 'cp-2', accountId: 2, aggregatorId: 'ca-1', compliancePackName: 'p', createdAt: 1, configRules: [] }] };
+  t.throws(() => loadFixtures(em.services.store, [{ file: 'a.json', fixtures: a }, { file: 'b.json', fixtures: b }]), { name: 'FixtureError', message: /b\.json: \$\.compliancePacks\[0\]\.accountId: must be the account that owns aggregator ca-1/ });
+  t.equal(dumpStore(em), before, 'nothing written');
 });

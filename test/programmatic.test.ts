@@ -52,3 +52,18 @@ t.test('a database file keeps its state across restarts: fixtures seed only a ne
   await second.reset();
   t.equal((await get('GetAggregateCompliancePack', `AggregatorId=${DEMO.aggregatorId}&CompliancePackId=${DEMO.compliancePackId}`)).CompliancePack.CompliancePackName, 'Demo security baseline', 'reset puts the fixtures back');
 });
+
+t.test('a file that only ever held the default account is still new; reset keeps the configured access keys', async (t) => {
+  const db = tempDbFile(t);
+  const empty = await startEmulator({ db, fixtures: 'none' });
+  await empty.close();
+  const seeded = await startEmulator({ db, accessKeys: 'LTAI5tCiKey:CiSecret123:1234567890123456' });
+  t.teardown(() => seeded.close());
+  t.equal(seeded.emulator.state.kept, undefined, 'no state of its own: the fixtures are loaded');
+  t.ok(seeded.emulator.services.store.aggregators.get(DEMO.aggregatorId), 'the demo group is there');
+  const ready = await (await fetch(`${seeded.url}/_emulator/ready`)).json() as { fixtures: unknown; kept?: boolean };
+  t.notOk(ready.kept);
+  t.ok(ready.fixtures);
+  await fetch(`${seeded.url}/_emulator/reset?to=empty`, { method: 'POST' });
+  t.ok(seeded.emulator.services.store.accounts.accessKey('LTAI5tCiKey'), 'reset loads the configured access keys again');
+});

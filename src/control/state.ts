@@ -4,6 +4,8 @@
  * (FixtureError naming the file, the path and the problem) changes nothing.
  */
 import type { Services } from '../actions/define.js';
+import { BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
+import { loadAccessKeys, parseAccessKeys } from '../auth/keys.js';
 import { ensureDefaultKey, FixtureError, loadFixtures, type Fixtures, type LoadSummary } from '../state/fixtures.js';
 
 export interface FixtureDoc {
@@ -17,15 +19,29 @@ export const IMPORT_MODES = ['replace', 'merge'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];
 
 
-/** Everything back to the fixtures loaded at start (or to an empty emulator with its default key). */
+/**
+ * Everything back to the configured fixtures (or to an empty emulator with its default key), with
+ * the configured access keys (--access-keys), as a start on a new store.
+ */
 export function resetAll(services: Services, docs: FixtureDoc[], to: ResetTarget): LoadSummary | null {
   const { store } = services;
   return store.transaction(() => {
     store.clear();
-    if (to === 'fixtures' && docs.length > 0) return loadFixtures(store, docs, { catalog: services.catalog, now: services.clock.now() });
-    ensureDefaultKey(store);
-    return null;
+    const loaded = to === 'fixtures' && docs.length > 0 ? loadFixtures(store, docs, { catalog: services.catalog, now: services.clock.now() }) : null;
+    if (!loaded) ensureDefaultKey(store);
+    loadAccessKeys(store, parseAccessKeys(services.config.accessKeys));
+    return loaded;
   });
+}
+
+/**
+ * Whether a store holds state of its own: anything beyond the default account a start with
+ * `--fixtures none` creates (and the configured access keys, which every start loads again).
+ */
+export function holdsState(services: Services): boolean {
+  const { store } = services;
+  if (store.aggregators.all().length > 0 || store.packs.all().length > 0 || store.resources.count() > 0 || store.reports.all().length > 0) return true;
+  return store.accounts.list().some((a) => a.accountId !== BOOTSTRAP_ACCOUNT_ID);
 }
 
 /** The parts of a fixtures document one account owns (its account entry, groups, packs, reports). */

@@ -34,6 +34,7 @@ import { exportState } from '../state/export.js';
 import { FixtureError } from '../state/fixtures.js';
 import { baseUrlOf } from './rpc.js';
 import { MAX_TIME_MS } from '../clock.js';
+import type { Config } from '../config.js';
 
 export interface EmulatorRouteOptions {
   state: EmulatorState;
@@ -59,6 +60,10 @@ const bad = (message: string, details: Record<string, unknown> = {}) => new Cont
 
 /** The routes that stay open when an admin token is set (orchestrators probe them). */
 const OPEN_PATHS = new Set(['/_emulator/health', '/_emulator/ready']);
+/** Read by any page (nothing secret, no change): the probes, the index and the API description. */
+const PUBLIC_READS = new Set([...OPEN_PATHS, '/_emulator', '/_emulator/openapi.json']);
+/** A control-plane path without its query and trailing slashes. */
+const pathOf = (url: string) => url.split('?')[0].replace(/\/+$/, '');
 
 function tokenMatches(expected: string, given: string | undefined): boolean {
   if (given === undefined) return false;
@@ -96,15 +101,32 @@ function calendarDate(text: string): boolean {
   return day.getUTCMonth() + 1 === Number(m[2]) && day.getUTCDate() === Number(m[3]);
 }
 
-/** Whether a browser's Origin is the emulator's own (scheme aside: the Host header names the server). */
-function sameOrigin(origin: string, host: string | undefined): boolean {
-  try {
-    if (host === undefined) return false;
-    const page = new URL(origin);
-    return new URL(`${page.protocol}//${host}`).host === page.host; // default ports compare equal
-  } catch {
-    return false;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * The pages that may use the control plane without a token: loopback, the host the emulator
+ * listens on, its --public-url, and the origins --cors lists by name. Not the Host header: a proxy
+ * rewrites it, and a DNS-rebinding page sets it to its own name.
+ */
+function pageOrigins(config: Config): (origin: string) => boolean {
+  const named = new Set<string>();
+  if (config.publicUrl) {
+    try {
+      named.add(new URL(config.publicUrl).origin);
+    } catch {
+      // not a URL: report links fail on their own
+    }
   }
+  if (config.cors !== '*' && config.cors !== 'off') for (const o of config.cors.split(',')) if (o.trim()) named.add(o.trim());
+  const listening = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return (origin) => {
+    if (named.has(origin)) return true;
+    try {
+      const host = new URL(origin).hostname;
+      return LOOPBACK_HOSTS.has(host) || (host === listening && config.host !== '0.0.0.0' && config.host !== '::');
+    } catch {
+      return false;
+    }
+  };
 }
 
 export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOptions): Promise<void> {
@@ -144,17 +166,18 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
     // Without a token, a page of another origin must not drive or read the control plane (state
     // holds secrets; a form or text/plain POST needs no preflight). Browsers send Origin with such
     // requests; SDKs, the CLI and curl send none.
+    const allowed = pageOrigins(services.config);
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       const origin = req.headers.origin;
-      if (origin === undefined || OPEN_PATHS.has(req.url.split('?')[0].replace(/\/+$/, ''))) return;
-      if (sameOrigin(origin, req.headers.host)) return;
+      if (origin === undefined || allowed(origin)) return;
+      if (req.method === 'GET' && PUBLIC_READS.has(pathOf(req.url))) return;
       reply.removeHeader('access-control-allow-origin'); // set by the API's CORS hook: not here
       reply.removeHeader('access-control-expose-headers');
-      return reply.code(403).send({ error: { code: 'CrossOriginRefused', message: 'the control plane answers pages of its own origin only, unless --admin-token is set' } });
+      return reply.code(403).send({ error: { code: 'CrossOriginRefused', message: `the control plane answers pages of loopback, --host, --public-url or --cors origins only, unless --admin-token is set (Origin: ${origin})` } });
     });
   } else {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      const path = req.url.split('?')[0].replace(/\/+$/, '');
+      const path = pathOf(req.url);
       if (OPEN_PATHS.has(path)) return;
       const auth = req.headers.authorization;
       const bearer = auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
@@ -178,7 +201,7 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) => {
     if (!state.ready) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ready', fixtures: state.loaded };
+    return { status: 'ready', fixtures: state.loaded, ...(state.kept ? { kept: true } : {}) };
   });
 
   // ---- reset ----------------------------------------------------------------------------------
@@ -190,6 +213,8 @@ export async function emulatorRoutes(app: FastifyInstance, opts: EmulatorRouteOp
       state.ready = false;
       try {
         const loaded = resetAll(services, control.fixtureDocs, to);
+        state.loaded = loaded;
+        state.kept = false;
         control.faults.clear();
         control.lifecycle.clearPending();
         return { reset: 'all', to, loaded };

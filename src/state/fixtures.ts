@@ -83,7 +83,7 @@ export function readFixtures(target: string): { file: string; fixtures: Fixtures
 
 type Check = (cond: unknown, at: string, problem: string) => void;
 
-function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string> }): void {
+function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; packIds: Set<string>; aggregatorIds: Set<string>; owners: Map<string, number> }): void {
   const isId = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
   const isTime = (v: unknown) => isId(v) && (v as number) <= MAX_TIME_MS;
   // Shapes first (the JSON Schema), so a hand-written document gets a FixtureError, not a TypeError.
@@ -95,7 +95,6 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     seen.add(id);
   };
   const ids = { accounts: new Set<unknown>(), aggregators: new Set<unknown>(), packs: new Set<unknown>(), rules: new Set<unknown>() };
-  const owners = new Map<string, number>();
   (f.accounts ?? []).forEach((a, i) => {
     const at = `$.accounts[${i}]`;
     check(isId(a.accountId), `${at}.accountId`, 'must be a positive integer account id');
@@ -110,7 +109,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     const at = `$.aggregators[${i}]`;
     check(typeof g.aggregatorId === 'string' && /^ca-[0-9a-z]{1,40}$/.test(g.aggregatorId), `${at}.aggregatorId`, 'must look like ca-<hex>');
     once(ids.aggregators, g.aggregatorId, `${at}.aggregatorId`, 'aggregator');
-    owners.set(g.aggregatorId, g.accountId);
+    known.owners.set(g.aggregatorId, g.accountId);
     check(known.accounts.has(g.accountId), `${at}.accountId`, `account ${g.accountId} is not defined in accounts`);
     check(typeof g.aggregatorName === 'string' && g.aggregatorName !== '', `${at}.aggregatorName`, 'must be a non-empty string');
     check(g.aggregatorType === undefined || AGGREGATOR_TYPES.includes(g.aggregatorType), `${at}.aggregatorType`, `must be one of ${AGGREGATOR_TYPES.join(', ')}`);
@@ -130,7 +129,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
     once(ids.packs, pk.compliancePackId, `${at}.compliancePackId`, 'compliance pack');
     check(known.accounts.has(pk.accountId), `${at}.accountId`, `account ${pk.accountId} is not defined in accounts`);
     check(pk.aggregatorId === undefined || known.aggregatorIds.has(pk.aggregatorId), `${at}.aggregatorId`, `aggregator ${pk.aggregatorId} is not defined in aggregators`);
-    const owner = pk.aggregatorId === undefined ? undefined : owners.get(pk.aggregatorId);
+    const owner = pk.aggregatorId === undefined ? undefined : known.owners.get(pk.aggregatorId);
     check(owner === undefined || owner === pk.accountId, `${at}.accountId`, `must be the account that owns aggregator ${pk.aggregatorId} (${owner})`);
     check(typeof pk.compliancePackName === 'string' && pk.compliancePackName !== '', `${at}.compliancePackName`, 'must be a non-empty string');
     check(isTime(pk.createdAt), `${at}.createdAt`, 'must be a timestamp in ms (at most year 9999)');
@@ -141,6 +140,7 @@ function validate(f: Fixtures, check: Check, known: { accounts: Set<number>; pac
       check(typeof r.configRuleId === 'string' && /^cr-[0-9a-z]{1,40}$/.test(r.configRuleId), `${at}.configRules[${j}].configRuleId`, 'must look like cr-<hex>');
       check(typeof r.managedRuleIdentifier === 'string', `${at}.configRules[${j}].managedRuleIdentifier`, 'must be a managed rule identifier');
       once(ids.rules, r.configRuleId, `${at}.configRules[${j}].configRuleId`, 'config rule');
+      check(r.createdAt === undefined || isTime(r.createdAt), `${at}.configRules[${j}].createdAt`, 'must be a timestamp in ms (at most year 9999)');
     });
     known.packIds.add(pk.compliancePackId);
   });
@@ -198,7 +198,13 @@ export function latestFixtureTime(docs: { fixtures: Fixtures }[]): number {
  */
 export function loadFixtures(store: Store, docs: { file: string; fixtures: Fixtures }[], options: LoadOptions = {}): LoadSummary {
   const catalog = options.catalog ?? bundledCatalog();
-  const known = { accounts: new Set(store.accounts.list().map((a) => a.accountId)), packIds: new Set<string>(), aggregatorIds: new Set<string>() };
+  // What the documents may refer to: the store's accounts and groups (a merge), then each document's.
+  const known = {
+    accounts: new Set(store.accounts.list().map((a) => a.accountId)),
+    packIds: new Set<string>(),
+    aggregatorIds: new Set<string>(),
+    owners: new Map(store.aggregators.all().map((g) => [g.aggregatorId, g.accountId])),
+  };
   for (const { file, fixtures } of docs) {
     const check: Check = (cond, at, problem) => {
       if (!cond) throw new FixtureError(file, at, problem);
