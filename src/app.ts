@@ -12,7 +12,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyServerOpt
 import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Services } from './actions/define.js';
 import { Authenticator } from './auth/index.js';
-import { loadAccessKeys, parseAccessKeys } from './auth/keys.js';
+import { loadConfiguredKeys, parseAccessKeys } from './auth/keys.js';
 import { bundledCatalog, type Catalog } from './catalog.js';
 import { createControlPlane, type ControlPlane } from './control/index.js';
 import { rpcHooks } from './control/hooks.js';
@@ -103,7 +103,7 @@ export function loadConfiguredFixtures(services: Services, docs: FixtureDoc[] = 
   else summary = loadFixtures(store, docs, { catalog, now: services.clock.now() });
   // Access keys from --access-keys / CONFIG_EMULATOR_ACCESS_KEYS come after the fixtures (they win
   // over same-id fixture keys; their unknown accounts are created with Config enabled).
-  loadAccessKeys(store, parseAccessKeys(config.accessKeys));
+  loadConfiguredKeys(store, config);
   return summary;
 }
 
@@ -182,7 +182,7 @@ export async function buildApp(options: AppOptions = {}): Promise<Emulator> {
     // (reset puts the fixtures back). Access keys from the configuration are loaded either way.
     if (holdsState(services)) {
       state.kept = true;
-      loadAccessKeys(store, parseAccessKeys(config.accessKeys));
+      loadConfiguredKeys(store, config);
     } else state.loaded = loadConfiguredFixtures(services, fixtureDocs);
   } catch (err) {
     store.close();

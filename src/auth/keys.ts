@@ -3,7 +3,7 @@
  * `id:secret:accountId`, comma separated. They are loaded after the fixtures; an account named
  * here that does not exist yet is created with Config enabled. Error messages never echo secrets.
  */
-import { ConfigError } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { AccessKey, Store } from '../store/index.js';
 
 const WHERE = 'access-keys (CONFIG_EMULATOR_ACCESS_KEYS)';
@@ -29,6 +29,11 @@ export function parseAccessKeys(raw: string): AccessKey[] {
     out.push({ accessKeyId, secret, accountId });
   });
   return out;
+}
+
+/** The keys of --access-keys / CONFIG_EMULATOR_ACCESS_KEYS, written as every start and reset does. */
+export function loadConfiguredKeys(store: Store, config: Pick<Config, 'accessKeys'>): void {
+  loadAccessKeys(store, parseAccessKeys(config.accessKeys));
 }
 
 /** Writes the keys (replacing same-id keys from the fixtures), creating missing accounts. */

@@ -5,7 +5,7 @@
  */
 import type { Services } from '../actions/define.js';
 import { BOOTSTRAP_ACCOUNT_ID } from '../auth/index.js';
-import { loadAccessKeys, parseAccessKeys } from '../auth/keys.js';
+import { loadConfiguredKeys } from '../auth/keys.js';
 import { ensureDefaultKey, FixtureError, loadFixtures, type Fixtures, type LoadSummary } from '../state/fixtures.js';
 
 export interface FixtureDoc {
@@ -29,7 +29,7 @@ export function resetAll(services: Services, docs: FixtureDoc[], to: ResetTarget
     store.clear();
     const loaded = to === 'fixtures' && docs.length > 0 ? loadFixtures(store, docs, { catalog: services.catalog, now: services.clock.now() }) : null;
     if (!loaded) ensureDefaultKey(store);
-    loadAccessKeys(store, parseAccessKeys(services.config.accessKeys));
+    loadConfiguredKeys(store, services.config);
     return loaded;
   });
 }
@@ -38,11 +38,7 @@ export function resetAll(services: Services, docs: FixtureDoc[], to: ResetTarget
  * Whether a store holds state of its own: anything beyond the default account a start with
  * `--fixtures none` creates (and the configured access keys, which every start loads again).
  */
-export function holdsState(services: Services): boolean {
-  const { store } = services;
-  if (store.aggregators.all().length > 0 || store.packs.all().length > 0 || store.resources.count() > 0 || store.reports.all().length > 0) return true;
-  return store.accounts.list().some((a) => a.accountId !== BOOTSTRAP_ACCOUNT_ID);
-}
+export const holdsState = (services: Services): boolean => services.store.holdsState(BOOTSTRAP_ACCOUNT_ID);
 
 /** The parts of a fixtures document one account owns (its account entry, groups, packs, reports). */
 export function accountSlice(f: Fixtures, accountId: number): Fixtures {

@@ -303,6 +303,23 @@ export class Store {
     group.waiters.length = 0;
   }
 
+  /**
+   * Whether the store holds state of its own: any group, pack, resource or report, or an account
+   * other than `except` (the default account a start without fixtures creates). One statement of
+   * EXISTS probes: a start on a large file reads no table through.
+   */
+  holdsState(except: number): boolean {
+    return (
+      this.db
+        .prepare<[number], number>(
+          `SELECT EXISTS (SELECT 1 FROM aggregators) OR EXISTS (SELECT 1 FROM compliance_packs) OR EXISTS (SELECT 1 FROM resources)
+             OR EXISTS (SELECT 1 FROM reports) OR EXISTS (SELECT 1 FROM accounts WHERE account_id <> ?)`,
+        )
+        .pluck()
+        .get(except) === 1
+    );
+  }
+
   /** Empties every table (reset), keeping the schema. */
   clear(): void {
     this.transaction(() => {
