@@ -146,5 +146,11 @@ export function createIds(seed: number | undefined): IdGenerator {
   return seed === undefined ? new RandomIds() : new SeededIds(seed);
 }
 
+/** Whether year-month-day names a day of the calendar (Date.UTC takes 2026-02-30 as March 2). */
+export function isCalendarDay(year: number, month: number, day: number): boolean {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
 /** The last time with an ISO 8601 text (the journal, the console and the reports print times). */
 export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

@@ -2,6 +2,7 @@
  * What the signature verifiers share: the request they see, the answer they give, the timestamp
  * rules (format and the 15-minute window) and a constant-time comparison.
  */
+import { isCalendarDay } from '../clock.js';
 import type { ApiError } from '../errors.js';
 import { Errors } from '../errors.js';
 import type { Headers } from '../protocol/common.js';
@@ -70,8 +71,7 @@ function parseTimestampText(raw: string): number | undefined {
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
   const ms = m[7] ? Number(m[7].padEnd(3, '0').slice(0, 3)) : 0;
   const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const back = new Date(t);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  if (!isCalendarDay(y, mo, d) || h > 23 || mi > 59 || s > 59) return undefined;
   return t;
 }
 

@@ -24,8 +24,15 @@ export function corsOrigins(setting: string): ((origin: string) => boolean) | nu
   const value = setting.trim();
   if (value === 'off') return null;
   if (value === '*') return () => true;
-  const listed = new Set(value.split(',').map((o) => o.trim()).filter(Boolean));
+  const listed = listedOrigins(value);
   return (origin) => listed.has(origin);
+}
+
+/** The origins `--cors` names one by one (none for `*` or `off`). */
+export function listedOrigins(setting: string): Set<string> {
+  const value = setting.trim();
+  if (value === '*' || value === 'off') return new Set();
+  return new Set(value.split(',').map((o) => o.trim()).filter(Boolean));
 }
 
 function originHeaders(reply: FastifyReply, origin: string, allowed: boolean, vary = 'Origin'): void {

@@ -33,7 +33,8 @@ import {
 import { exportState } from '../state/export.js';
 import { FixtureError } from '../state/fixtures.js';
 import { baseUrlOf } from './rpc.js';
-import { MAX_TIME_MS } from '../clock.js';
+import { isCalendarDay, MAX_TIME_MS } from '../clock.js';
+import { listedOrigins } from './cors.js';
 import type { Config } from '../config.js';
 
 export interface EmulatorRouteOptions {
@@ -96,9 +97,7 @@ function bodyObject(body: unknown, allowEmpty = false): Record<string, unknown> 
 /** Whether an ISO 8601 text starts with a date that exists (Date.parse takes 2026-02-30 as March 2). */
 function calendarDate(text: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})T/.exec(text);
-  if (!m) return false;
-  const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return day.getUTCMonth() + 1 === Number(m[2]) && day.getUTCDate() === Number(m[3]);
+  return m !== null && isCalendarDay(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -108,7 +107,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * rewrites it, and a DNS-rebinding page sets it to its own name.
  */
 function pageOrigins(config: Config): (origin: string) => boolean {
-  const named = new Set<string>();
+  const named = listedOrigins(config.cors);
   if (config.publicUrl) {
     try {
       named.add(new URL(config.publicUrl).origin);
@@ -116,7 +115,6 @@ function pageOrigins(config: Config): (origin: string) => boolean {
       // not a URL: report links fail on their own
     }
   }
-  if (config.cors !== '*' && config.cors !== 'off') for (const o of config.cors.split(',')) if (o.trim()) named.add(o.trim());
   const listening = config.host.includes(':') ? `[${config.host}]` : config.host;
   return (origin) => {
     if (named.has(origin)) return true;
