@@ -36,7 +36,7 @@ export const EVALUATORS: ReadonlyMap<string, Evaluator> = new Map(
  * no trail exists"): the result is on the account itself (ACS::::Account). Other rules have no
  * result for such an account.
  */
-const WHEN_NONE: ReadonlyMap<string, (params: Params) => Outcome> = new Map(Object.entries(GOVERNANCE_WHEN_NONE));
+const WHEN_NONE: ReadonlyMap<string, () => Outcome> = new Map(Object.entries(GOVERNANCE_WHEN_NONE));
 
 /** The evaluator that runs a rule, undefined when the engine does not evaluate it (inactive, not a managed rule, no evaluator). */
 export function evaluatorOf(rule: ConfigRule): Evaluator | undefined {
@@ -140,6 +140,8 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
   const types = ruleResourceTypes(catalog, rule);
   const invoking = trigger ?? (rule.triggerTypes.split(',')[0] || 'ConfigurationItemChangeNotification');
   const whenNone = WHEN_NONE.get(rule.sourceIdentifier);
+  // "No trail" is about the managed rule's own types, whatever the rule's ResourceTypesScope says.
+  const ownTypes = whenNone ? (catalog.managedRule(rule.sourceIdentifier)?.resourceTypes ?? types) : types;
   // Each account's resources of a type read once in this run, also for a lone rule (an evaluator
   // may look at another type of the account per resource: env.resourcesOf).
   const inventory = services.inventory ?? new InventoryRun(store);
@@ -180,14 +182,13 @@ export function evaluateRule(services: EngineServices, rule: ConfigRule, now: nu
         if (wanted(resource)) inScope.push(resource);
       }
     }
-    if (whenNone && inScope.length === 0 && !hasAny(inventory, accountId, catalog.managedRule(rule.sourceIdentifier)?.resourceTypes ?? types)) {
+    if (whenNone && inScope.length === 0 && !hasAny(inventory, accountId, ownTypes)) {
       // No resource of the managed rule's own types at all ("no trail exists"): the account itself
       // is the result, when the rule's scope takes it in.
       const account = inventory.of(accountId, ACCOUNT_TYPE)[0] ?? accountItself(accountId);
       wanted ??= scopeFilter(rule.scope);
       if (!wanted(account)) continue;
-      params ??= effectiveParams(catalog, rule.sourceIdentifier, rule.inputParameters);
-      record(accountId, account, whenNone(params));
+      record(accountId, account, whenNone());
       continue;
     }
     if (inScope.length === 0) continue;

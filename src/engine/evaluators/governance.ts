@@ -1,6 +1,6 @@
 /** Governance rules: ActionTrail trails and required tags (any tagged resource type). */
 import type { InventoryResource } from '../../store/index.js';
-import { check, fail, notApplicable, opt, param, pass, str, val, type Evaluator, type Outcome, type Params } from '../kit.js';
+import { check, fail, notApplicable, opt, param, pass, str, val, type Evaluator, type Outcome } from '../kit.js';
 
 export const actiontrailEnabled: Evaluator = (r) => {
   const status = str(val(r, '$.Status'));
@@ -52,7 +52,7 @@ export const GOVERNANCE_EVALUATORS: Record<string, Evaluator> = {
 };
 
 /** Rules with an outcome for an account that has no resource of their types at all. */
-export const GOVERNANCE_WHEN_NONE: Record<string, (params: Params) => Outcome> = {
+export const GOVERNANCE_WHEN_NONE: Record<string, () => Outcome> = {
   'actiontrail-enabled': noTrail,
   'actiontrail-trail-intact-enabled': noTrail,
 };
